@@ -1,0 +1,149 @@
+"""The Langfuse source: every analytic object the Langfuse public API can read, incrementally.
+
+Loads observations, scores, experiments and experiment items, datasets and dataset items, comments,
+prompts (every version), score configs, models, evaluators, evaluation rules and annotation queues
+with their items from the v4 API (Langfuse Cloud); from a self-hosted v3 server it loads traces,
+observations v1, sessions, scores v2, dataset runs and run items into the same tables.
+
+Incremental: time-ranged resources read closed-open windows ``[watermark - lookback, run_end)``
+with ``run_end`` frozen when the source is created, merged on their primary keys, so reruns and
+overlaps never duplicate; a long backfill commits every ``chunk_rows`` rows and resumes there.
+Everything else is read in full and merged. Every row carries ``project_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dlt
+import pyarrow as pa
+from dlt.sources import DltResource
+
+from sources.langfuse import settings
+from sources.langfuse.engine import Privacy, ResourceReader
+from sources.langfuse.errors import ConfigurationError, EndpointNotAvailableError
+from sources.langfuse.http import LangfuseClient, RetryPolicy
+from sources.langfuse.specs import ResourceSpec, specs_for, table_names
+from sources.langfuse.windows import RunBounds, floor_ms
+
+__all__ = ["LangfuseProject", "langfuse_source", "connect", "detect_api", "table_names"]
+
+log = logging.getLogger("langfuse_warehouse.source")
+
+
+@dataclass(frozen=True)
+class LangfuseProject:
+    """A key pair of one Langfuse project. ``repr`` hides the secret."""
+
+    host: str
+    public_key: str
+    secret_key: str
+
+    def __repr__(self) -> str:
+        return f"LangfuseProject(host={self.host!r}, public_key={self.public_key!r}, secret_key='***')"
+
+
+@dataclass
+class Connection:
+    project: LangfuseProject
+    project_id: str
+    client: LangfuseClient
+
+
+def connect(project: LangfuseProject, *, max_rpm: float | None = None, retry: RetryPolicy | None = None,
+            timeout: float = settings.REQUEST_TIMEOUT_SECONDS) -> Connection:
+    """Open a client and ask the server which project the key belongs to (fails fast on bad keys)."""
+    client = LangfuseClient(project.host, project.public_key, project.secret_key,
+                            max_rpm=max_rpm, retry=retry, timeout=timeout)
+    try:
+        body = client.get("/projects")
+    except Exception:
+        client.close()
+        raise
+    data = body.get("data") or []
+    if not data:
+        client.close()
+        raise ConfigurationError(f"{project.host}: the key pair {project.public_key} belongs to no project")
+    return Connection(project, data[0]["id"], client)
+
+
+def detect_api(client: LangfuseClient) -> str:
+    """v4 when the server answers /v2/observations, else the legacy (self-hosted v3) surface."""
+    probe_from = datetime.now(UTC) - timedelta(minutes=1)
+    try:
+        client.get("/v2/observations", {"limit": 1, "fields": "core",
+                                        "fromStartTime": probe_from.strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+        return "v4"
+    except EndpointNotAvailableError:
+        return "legacy"
+
+
+def _column_hints(spec: ResourceSpec) -> dict[str, dict[str, Any]]:
+    hints = {name: {"data_type": data_type, "nullable": True} for name, data_type in spec.columns.items()}
+    for key in ("project_id", *spec.primary_key):
+        hints[key] = {"data_type": hints.get(key, {}).get("data_type", "text"), "nullable": False}
+    return hints
+
+
+def _resource(spec: ResourceSpec, connections: Sequence[Connection], make_reader) -> DltResource:
+    def read() -> Iterator[pa.Table]:
+        state = dlt.current.resource_state()
+        for connection in connections:
+            project_state = state.setdefault("projects", {}).setdefault(connection.project_id, {})
+            reader: ResourceReader = make_reader(connection, spec)
+            yield from reader.tables(project_state)
+            project_state["more_pending"] = reader.more_pending
+            project_state["last_run_rows"] = reader.rows_read
+            project_state["last_run_at"] = datetime.now(UTC).isoformat()
+
+    return dlt.resource(
+        read,
+        name=spec.name,
+        primary_key=["project_id", *spec.primary_key],
+        write_disposition="merge",
+        columns=_column_hints(spec),
+    )
+
+
+@dlt.source(name="langfuse", max_table_nesting=0)
+def langfuse_source(
+    connections: Sequence[Connection],
+    api: str = "v4",
+    resources: Sequence[str] | None = None,
+    run_end: datetime | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    lookback: timedelta = settings.DEFAULT_LOOKBACK,
+    settle_delay: timedelta = settings.DEFAULT_SETTLE_DELAY,
+    chunk_rows: int = settings.DEFAULT_CHUNK_ROWS,
+    privacy: Privacy | None = None,
+) -> Iterator[DltResource]:
+    """The resources of the ``api`` generation ("v4" or "legacy") for the connected projects.
+
+    ``run_end`` (default: now − ``settle_delay``) is the frozen upper bound of every window in
+    this run; ``since``/``until`` ask for an explicit range (a backfill) instead of what is new.
+    """
+    specs = specs_for(api)
+    unknown = sorted(set(resources or []) - set(table_names(api)))
+    if unknown:
+        raise ConfigurationError(
+            f"unknown resource(s) {', '.join(unknown)} for the {api} API; choose from {', '.join(table_names(api))}"
+        )
+    bounds = RunBounds(
+        run_end=floor_ms(run_end or datetime.now(UTC) - settle_delay),
+        lookback=lookback,
+        since=since,
+        until=until,
+    )
+    privacy = privacy or Privacy()
+
+    def make_reader(connection: Connection, spec: ResourceSpec) -> ResourceReader:
+        return ResourceReader(connection.client, connection.project_id, spec, specs, bounds, privacy, chunk_rows)
+
+    for name in table_names(api):
+        if resources is None or name in resources:
+            yield _resource(specs[name], connections, make_reader)

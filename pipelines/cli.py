@@ -1,0 +1,153 @@
+"""`langfuse-warehouse`: sync Langfuse into a warehouse, show where each resource stands, build marts."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import UTC, datetime, timedelta
+
+from pipelines import status as status_command
+from pipelines.config import check_transport, resolve_projects
+from pipelines.sync import SyncOptions, SyncReport, run_sync
+from sources.langfuse import settings
+from sources.langfuse.engine import Privacy
+from sources.langfuse.errors import LangfuseSyncError
+from sources.langfuse.specs import table_names
+
+
+class UsageError(Exception):
+    pass
+
+
+def _datetime(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date or ISO timestamp (e.g. 2026-11-01 or "
+                                         "2026-11-01T12:00:00Z)") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _duration(value: str) -> timedelta:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
+        number, unit = float(value[:-1]), value[-1]
+        return timedelta(seconds=number * units[unit])
+    except (ValueError, KeyError, IndexError):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a duration like 30m, 2h or 7d") from None
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--destination", default="duckdb",
+                        help="duckdb (default), filesystem (Parquet), or any dlt destination name")
+    parser.add_argument("--database", "--bucket-url", dest="database", default="langfuse.duckdb",
+                        help="DuckDB file, or the local path / bucket URL of the filesystem destination")
+    parser.add_argument("--dataset", default="langfuse", help="schema (dataset) of the raw tables")
+    parser.add_argument("--pipelines-dir", default=None, help="where dlt keeps pipeline working state")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="langfuse-warehouse", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sync = commands.add_parser("sync", help="load what is new in Langfuse into the warehouse")
+    _add_target(sync)
+    sync.add_argument("--projects-file", help="TOML with [[projects]] host/public_key/secret_key entries")
+    sync.add_argument("--api", choices=["auto", "v4", "legacy"], default="auto",
+                      help="v4 (Langfuse Cloud), legacy (self-hosted v3), or auto-detect")
+    sync.add_argument("--resources", type=_csv, help="comma-separated tables to sync (default: all)")
+    sync.add_argument("--since", type=_datetime, help="backfill from this time (inclusive)")
+    sync.add_argument("--until", type=_datetime, help="backfill up to this time (exclusive)")
+    sync.add_argument("--lookback", type=_duration, default=settings.DEFAULT_LOOKBACK,
+                      help="re-read this much before the watermark for late updates (default 1h)")
+    sync.add_argument("--settle-delay", type=_duration, default=settings.DEFAULT_SETTLE_DELAY,
+                      help="never read the most recent minutes, still being ingested (default 10m)")
+    sync.add_argument("--chunk-rows", type=int, default=settings.DEFAULT_CHUNK_ROWS,
+                      help="commit a long backfill every N rows of a resource")
+    sync.add_argument("--full-refresh", type=_csv, default=[], metavar="RESOURCES",
+                      help="forget these resources' watermarks and read them from the beginning")
+    limit = sync.add_mutually_exclusive_group()
+    limit.add_argument("--plan", choices=sorted(settings.PLAN_MAX_RPM), help="pace requests for a Cloud plan")
+    limit.add_argument("--max-rpm", type=float, help="pace requests to at most N per minute")
+    sync.add_argument("--exclude-io", action="store_true", help="do not copy inputs and outputs")
+    sync.add_argument("--exclude-metadata", action="store_true", help="do not copy metadata")
+    sync.add_argument("--hash-io", action="store_true", help="store a SHA-256 of inputs/outputs instead")
+    sync.add_argument("--allow-insecure-http", action="store_true",
+                      help="allow plain http:// to a host other than this machine")
+
+    status = commands.add_parser("status", help="per resource: watermark, rows, last run, lag")
+    _add_target(status)
+
+    marts = commands.add_parser("marts", help="build the SQL models (DuckDB)")
+    marts.add_argument("--database", default="langfuse.duckdb")
+    marts.add_argument("--dataset", default="langfuse")
+    marts.add_argument("--target-schema", default="analytics")
+    return parser
+
+
+def _sync_options(args: argparse.Namespace) -> SyncOptions:
+    if args.api != "auto":
+        unknown = sorted(set(args.resources or []) - set(table_names(args.api)))
+        if unknown:
+            raise UsageError(f"unknown resource(s): {', '.join(unknown)}; choose from {', '.join(table_names(args.api))}")
+    else:
+        known = set(table_names("v4")) | set(table_names("legacy"))
+        unknown = sorted(set(args.resources or []) - known)
+        if unknown:
+            raise UsageError(f"unknown resource(s): {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
+    if args.since and args.until and args.since >= args.until:
+        raise UsageError("--since must be before --until")
+    projects = resolve_projects(args.projects_file)
+    for project in projects:
+        check_transport(project.host, args.allow_insecure_http)
+    max_rpm = args.max_rpm if args.max_rpm else settings.PLAN_MAX_RPM.get(args.plan) if args.plan else None
+    io_mode = "exclude" if args.exclude_io else "hash" if args.hash_io else "keep"
+    return SyncOptions(
+        projects=projects, destination=args.destination, database=args.database, dataset_name=args.dataset,
+        pipelines_dir=args.pipelines_dir, api=args.api, resources=args.resources, since=args.since,
+        until=args.until, lookback=args.lookback, settle_delay=args.settle_delay, chunk_rows=args.chunk_rows,
+        full_refresh=args.full_refresh, max_rpm=max_rpm,
+        privacy=Privacy(io=io_mode, metadata="exclude" if args.exclude_metadata else "keep"),
+    )
+
+
+def print_report(report: SyncReport) -> None:
+    print(f"Synced {len(report.project_ids)} project(s) over the {report.api} API in {report.seconds:.1f}s "
+          f"({report.loads} load(s), {report.requests} requests, {sum(report.retries.values())} retried).")
+    if report.nothing_new:
+        print("Nothing new: the warehouse was already up to date.")
+        return
+    width = max(len(t) for t in report.rows)
+    for table, count in sorted(report.rows.items()):
+        print(f"  {table:<{width}}  {count:>10,} rows loaded")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "sync":
+            print_report(run_sync(_sync_options(args)))
+        elif args.command == "status":
+            status_command.print_status(args.destination, args.database, args.dataset, args.pipelines_dir)
+        elif args.command == "marts":
+            import duckdb
+            from transforms.runner import build_models, print_build_report
+
+            with duckdb.connect(args.database) as con:
+                print_build_report(build_models(con, raw_schema=args.dataset, target_schema=args.target_schema))
+    except (LangfuseSyncError, UsageError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""`langfuse-warehouse status`: where each resource stands, read from dlt's state and the warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dlt
+
+from pipelines.sync import PIPELINE_NAME
+from sources.langfuse.windows import parse_ts
+
+# A resource whose watermark is older than this is reported as behind.
+BEHIND_AFTER = timedelta(hours=26)
+
+
+@dataclass
+class ResourceStatus:
+    resource: str
+    project_id: str
+    synced_until: str | None
+    pending: bool
+    last_run_at: str | None
+    last_run_rows: int | None
+    rows: int | None
+
+    @property
+    def behind(self) -> bool:
+        if self.pending:
+            return True
+        if self.synced_until is None:
+            return False  # a full-refresh resource: it has no watermark to fall behind
+        return datetime.now(UTC) - parse_ts(self.synced_until) > BEHIND_AFTER
+
+
+def _attach(destination: str, database: str, dataset: str, pipelines_dir: str | None) -> dlt.Pipeline:
+    dest: Any = dlt.destinations.duckdb(database) if destination == "duckdb" else (
+        dlt.destinations.filesystem(database) if destination == "filesystem" else destination)
+    kwargs = {"pipelines_dir": pipelines_dir} if pipelines_dir else {}
+    pipeline = dlt.pipeline(pipeline_name=PIPELINE_NAME, destination=dest, dataset_name=dataset, **kwargs)
+    pipeline.sync_destination()  # the warehouse holds the state of the last committed load
+    return pipeline
+
+
+def _row_counts(pipeline: dlt.Pipeline) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    try:
+        with pipeline.sql_client() as client:
+            for table in pipeline.default_schema.data_table_names():
+                for project_id, count in client.execute_sql(
+                    f"select project_id, count(*) from {client.make_qualified_table_name(table)} group by 1"
+                ):
+                    counts[(table, project_id)] = count
+    except Exception:  # a destination without SQL (filesystem) has no cheap count
+        return {}
+    return counts
+
+
+def collect_status(pipeline: dlt.Pipeline) -> list[ResourceStatus]:
+    counts = _row_counts(pipeline)
+    resources = pipeline.state.get("sources", {}).get("langfuse", {}).get("resources", {})
+    out = []
+    for name, resource_state in sorted(resources.items()):
+        for project_id, state in sorted(resource_state.get("projects", {}).items()):
+            out.append(ResourceStatus(
+                resource=name, project_id=project_id, synced_until=state.get("synced_until"),
+                pending=bool(state.get("pending")), last_run_at=state.get("last_run_at"),
+                last_run_rows=state.get("last_run_rows"), rows=counts.get((name, project_id)),
+            ))
+    return out
+
+
+def print_status(destination: str, database: str, dataset: str, pipelines_dir: str | None) -> None:
+    statuses = collect_status(_attach(destination, database, dataset, pipelines_dir))
+    if not statuses:
+        print("No sync has run against this warehouse yet.")
+        return
+    header = ("resource", "project", "watermark", "rows", "last run", "last run rows", "state")
+    lines = [header]
+    for s in statuses:
+        state = "PENDING (rerun sync)" if s.pending else "BEHIND" if s.behind else "ok"
+        lines.append((s.resource, s.project_id, s.synced_until or "full refresh",
+                      "-" if s.rows is None else f"{s.rows:,}", (s.last_run_at or "-")[:19],
+                      "-" if s.last_run_rows is None else f"{s.last_run_rows:,}", state))
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+    for line in lines:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)))

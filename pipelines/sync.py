@@ -1,0 +1,166 @@
+"""One sync: connect to each project, pick the API generation, load until nothing is pending."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dlt
+
+from sources.langfuse import Connection, LangfuseProject, connect, detect_api, langfuse_source
+from sources.langfuse import settings as source_settings
+from sources.langfuse.engine import Privacy
+from sources.langfuse.errors import ConfigurationError, EndpointNotAvailableError, LangfuseSyncError
+from sources.langfuse.http import RetryPolicy
+from sources.langfuse.windows import floor_ms
+
+log = logging.getLogger("langfuse_warehouse.sync")
+
+PIPELINE_NAME = "langfuse_warehouse"
+DATASET_NAME = "langfuse"
+
+
+@dataclass
+class SyncOptions:
+    projects: Sequence[LangfuseProject]
+    destination: str = "duckdb"
+    database: str = "langfuse.duckdb"  # duckdb file, or the filesystem destination's bucket_url
+    dataset_name: str = DATASET_NAME
+    pipelines_dir: str | None = None
+    api: str = "auto"
+    resources: Sequence[str] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    lookback: timedelta = source_settings.DEFAULT_LOOKBACK
+    settle_delay: timedelta = source_settings.DEFAULT_SETTLE_DELAY
+    chunk_rows: int = source_settings.DEFAULT_CHUNK_ROWS
+    full_refresh: Sequence[str] = ()
+    max_rpm: float | None = None
+    privacy: Privacy = field(default_factory=Privacy)
+    retry: RetryPolicy | None = None
+    timeout: float = source_settings.REQUEST_TIMEOUT_SECONDS
+    max_rounds: int = 10_000
+
+
+@dataclass
+class SyncReport:
+    api: str
+    project_ids: list[str]
+    rows: Counter[str] = field(default_factory=Counter)
+    loads: int = 0
+    requests: int = 0
+    retries: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def nothing_new(self) -> bool:
+        return sum(self.rows.values()) == 0
+
+
+def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
+    if options.destination == "duckdb":
+        destination: Any = dlt.destinations.duckdb(options.database)
+    elif options.destination == "filesystem":
+        destination = dlt.destinations.filesystem(options.database)
+    else:
+        destination = options.destination  # any dlt destination, configured the dlt way
+    kwargs: dict[str, Any] = {"pipelines_dir": options.pipelines_dir} if options.pipelines_dir else {}
+    return dlt.pipeline(
+        pipeline_name=PIPELINE_NAME,
+        destination=destination,
+        dataset_name=options.dataset_name,
+        progress="log" if log.isEnabledFor(logging.DEBUG) else None,
+        **kwargs,
+    )
+
+
+def _loader_format(options: SyncOptions) -> str | None:
+    return "parquet" if options.destination == "filesystem" else None
+
+
+def _connect_all(options: SyncOptions) -> list[Connection]:
+    connections = []
+    try:
+        for project in options.projects:
+            connections.append(connect(project, max_rpm=options.max_rpm, retry=options.retry, timeout=options.timeout))
+    except Exception:
+        for connection in connections:
+            connection.client.close()
+        raise
+    return connections
+
+
+def _pending(pipeline: dlt.Pipeline) -> bool:
+    resources = pipeline.state.get("sources", {}).get("langfuse", {}).get("resources", {})
+    return any(
+        project.get("more_pending")
+        for resource in resources.values()
+        for project in resource.get("projects", {}).values()
+    )
+
+
+def reset_resources(pipeline: dlt.Pipeline, names: Sequence[str]) -> None:
+    """Forget the watermarks of these resources so the next run reads them from the beginning."""
+    resources = pipeline.state.setdefault("sources", {}).setdefault("langfuse", {}).setdefault("resources", {})
+    for name in names:
+        resources.pop(name, None)
+
+
+def run_sync(options: SyncOptions) -> SyncReport:
+    started = datetime.now(UTC)
+    connections = _connect_all(options)
+    try:
+        api = options.api if options.api != "auto" else detect_api(connections[0].client)
+        report = SyncReport(api=api, project_ids=[c.project_id for c in connections])
+        pipeline = make_pipeline(options)
+        if options.full_refresh:
+            pipeline.sync_destination()
+            with pipeline.managed_state(extract_state=True):
+                reset_resources(pipeline, options.full_refresh)
+        run_end = floor_ms(started - options.settle_delay)
+        for _ in range(options.max_rounds):
+            source = langfuse_source(
+                connections, api=api, resources=options.resources, run_end=run_end, since=options.since,
+                until=options.until, lookback=options.lookback, chunk_rows=options.chunk_rows,
+                privacy=options.privacy,
+            )
+            try:
+                pipeline.run(source, loader_file_format=_loader_format(options))
+            except Exception as error:
+                raise _unwrap(error, api) from None
+            report.loads += 1
+            trace = pipeline.last_trace
+            if trace and trace.last_normalize_info:
+                for table, count in trace.last_normalize_info.row_counts.items():
+                    if not table.startswith("_dlt"):
+                        report.rows[table] += count
+            if not _pending(pipeline):
+                break
+        for connection in connections:
+            report.requests += connection.client.stats.requests
+            report.retries.update(connection.client.stats.retries)
+    finally:
+        for connection in connections:
+            connection.client.close()
+    report.seconds = (datetime.now(UTC) - started).total_seconds()
+    return report
+
+
+def _unwrap(error: Exception, api: str) -> Exception:
+    """dlt wraps errors raised inside resources; surface ours with a hint where one helps."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, LangfuseSyncError):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, EndpointNotAvailableError) and api == "v4":
+        return EndpointNotAvailableError(f"{cause}. If this is a self-hosted Langfuse v3 server, use --api legacy.")
+    if isinstance(cause, LangfuseSyncError):
+        step = getattr(error, "step", None)
+        return type(cause)(f"{cause}" + (f" (during {step})" if step else ""))
+    return error
+
+
+__all__ = ["SyncOptions", "SyncReport", "run_sync", "make_pipeline", "ConfigurationError"]

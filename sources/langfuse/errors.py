@@ -1,0 +1,25 @@
+"""Errors with messages a data engineer can act on at 3 a.m. They never carry credentials."""
+
+
+class LangfuseSyncError(Exception):
+    """Base class: the message names what failed and what to check."""
+
+
+class AuthenticationError(LangfuseSyncError):
+    pass
+
+
+class EndpointNotAvailableError(LangfuseSyncError):
+    pass
+
+
+class ResponseError(LangfuseSyncError):
+    """The server answered something that cannot be loaded (bad JSON, HTML, truncated body)."""
+
+
+class RetriesExhaustedError(LangfuseSyncError):
+    pass
+
+
+class ConfigurationError(LangfuseSyncError):
+    pass

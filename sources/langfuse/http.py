@@ -1,0 +1,182 @@
+"""The one HTTP client of a sync: auth, pacing under a plan's rate limit, retries, clear errors.
+
+One ``httpx.Client`` per Langfuse project and run, with connection reuse. Transient failures
+(429 with ``Retry-After``, 5xx, 422 overloads, timeouts, dropped connections, bodies a proxy mangled)
+are retried with capped exponential backoff and full jitter; anything else fails at once with a
+message naming the host, the endpoint and what to check. Credentials never appear in messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+
+from sources.langfuse import settings
+from sources.langfuse.errors import (
+    AuthenticationError,
+    EndpointNotAvailableError,
+    ResponseError,
+    RetriesExhaustedError,
+)
+
+log = logging.getLogger("langfuse_warehouse.http")
+
+_RETRYABLE_STATUS = {408, 409, 422, 429, 500, 502, 503, 504}
+
+
+class RequestPacer:
+    """Spaces request starts so that a sync never exceeds ``max_rpm`` and so never earns a 429."""
+
+    def __init__(self, max_rpm: float | None):
+        self.interval = 0.0 if not max_rpm else 60.0 / max_rpm
+        self._next_slot = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+@dataclass
+class RetryPolicy:
+    max_retries: int = settings.MAX_RETRIES
+    backoff_base: float = settings.BACKOFF_BASE_SECONDS
+    backoff_cap: float = settings.BACKOFF_CAP_SECONDS
+    retry_after_cap: float = settings.RETRY_AFTER_CAP_SECONDS
+
+    def backoff(self, attempt: int) -> float:
+        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+
+
+@dataclass
+class RequestStats:
+    requests: int = 0
+    retries: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def retried(self) -> int:
+        return sum(self.retries.values())
+
+
+class _Transient(Exception):
+    def __init__(self, reason: str, wait: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.wait = wait
+
+
+class LangfuseClient:
+    def __init__(
+        self,
+        host: str,
+        public_key: str,
+        secret_key: str,
+        *,
+        max_rpm: float | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = settings.REQUEST_TIMEOUT_SECONDS,
+    ):
+        self.host = host.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.pacer = RequestPacer(max_rpm)
+        self.stats = RequestStats()
+        self._http = httpx.Client(
+            base_url=self.host + settings.API_PREFIX,
+            auth=httpx.BasicAuth(public_key, secret_key),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
+            limits=httpx.Limits(max_keepalive_connections=8, max_connections=16),
+            headers={"Accept": "application/json", "User-Agent": "langfuse-warehouse"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> LangfuseClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """GET a JSON object, retrying transient failures; raises a LangfuseSyncError otherwise."""
+        params = {k: v for k, v in (params or {}).items() if v is not None}
+        attempt = 0
+        while True:
+            self.pacer.wait()
+            self.stats.requests += 1
+            try:
+                return self._get_once(path, params)
+            except _Transient as transient:
+                if attempt >= self.retry.max_retries:
+                    raise RetriesExhaustedError(
+                        f"GET {self.host}{settings.API_PREFIX}{path} failed {attempt + 1} times; "
+                        f"last: {transient.reason}"
+                    ) from None
+                self.stats.retries[transient.reason.split(":")[0]] += 1
+                wait = transient.wait if transient.wait is not None else self.retry.backoff(attempt)
+                log.info("retrying %s in %.2fs after %s", path, wait, transient.reason)
+                time.sleep(wait)
+                attempt += 1
+
+    def _get_once(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self._http.get(path, params=params)
+        except httpx.TimeoutException as error:
+            raise _Transient(f"timeout: {type(error).__name__}") from None
+        except (httpx.TransportError, httpx.DecodingError) as error:
+            raise _Transient(f"connection: {type(error).__name__}") from None
+        status = response.status_code
+        if status in (401, 403):
+            raise AuthenticationError(
+                f"Langfuse at {self.host} refused the API keys ({status} {_message(response)}). Check "
+                "LANGFUSE_HOST (or LANGFUSE_BASE_URL), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY: "
+                "they must be a project's key pair for this host."
+            )
+        if status == 404:
+            raise EndpointNotAvailableError(f"{self.host}{settings.API_PREFIX}{path} answered 404 ({_message(response)})")
+        if status in _RETRYABLE_STATUS:
+            wait = _retry_after(response, self.retry.retry_after_cap) if status == 429 else None
+            raise _Transient(f"http {status}", wait)
+        if status >= 400:
+            raise ResponseError(f"GET {path} with {params} was rejected: {status} {_message(response)}")
+        content_type = response.headers.get("content-type", "")
+        if "json" not in content_type:
+            # A proxy's HTML error page with a 200, or a mangled response: try again.
+            raise _Transient(f"bad body: content type {content_type or 'missing'}")
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise _Transient("bad body: invalid or truncated JSON") from None
+        if not isinstance(body, dict):
+            raise _Transient("bad body: not a JSON object")
+        return body
+
+
+def _retry_after(response: httpx.Response, cap: float) -> float | None:
+    raw = response.headers.get("retry-after")
+    try:
+        return None if raw is None else min(max(float(raw), 0.0), cap)
+    except ValueError:
+        return None
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        return str(body.get("message", body))[:300] if isinstance(body, dict) else str(body)[:300]
+    except ValueError:
+        return response.text[:200].strip()

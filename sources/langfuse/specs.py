@@ -1,0 +1,278 @@
+"""What the sync reads: one declaration per Langfuse resource, read by the one fetch engine.
+
+A declaration says where a resource lives (path, pagination, page size, field groups), how rows are
+keyed in the warehouse, which time column bounds its incremental windows and through which query
+parameters, and whether its requests fan out from a parent resource. Columns are named as Langfuse
+names them, in snake_case; ``columns`` types the ones that are not text (everything else, including
+fields Langfuse adds tomorrow, lands as text or JSON).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sources.langfuse import shapes
+
+Paging = Literal["cursor", "offset", "single"]
+ApiProfile = Literal["v4", "legacy"]
+V4: frozenset[str] = frozenset({"v4"})
+LEGACY: frozenset[str] = frozenset({"legacy"})
+BOTH: frozenset[str] = V4 | LEGACY
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """The event-time column a resource is windowed on and the API's bounds for it ([from, to))."""
+
+    cursor_column: str
+    from_param: str
+    to_param: str
+
+
+@dataclass(frozen=True)
+class ChildRequest:
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    name: str  # warehouse table name
+    path: str  # below /api/public; {placeholders} are filled from a parent row
+    primary_key: tuple[str, ...]  # project_id is prepended by the engine
+    paging: Paging
+    max_page_size: int
+    profiles: frozenset[str]
+    window: TimeWindow | None = None
+    # A parameter the server requires even for a full read (experiments need fromStartTime).
+    required_from_param: str | None = None
+    fields: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    parent: str | None = None  # name of the spec whose rows this one fans out from
+    expand: Callable[[dict[str, Any]], Iterable[ChildRequest]] | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)  # snake_case column -> dlt data type
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # on the snake_case row
+    is_table: bool = True  # False for an index that only feeds children (prompt names)
+    description: str = ""
+
+
+_TS = "timestamp"
+_JSON = "json"
+_BIG = "bigint"
+_DBL = "double"
+_BOOL = "bool"
+
+_CREATED_UPDATED = {"created_at": _TS, "updated_at": _TS}
+
+OBSERVATION_COLUMNS = {
+    "start_time": _TS,
+    "end_time": _TS,
+    "completion_start_time": _TS,
+    **_CREATED_UPDATED,
+    "bookmarked": _BOOL,
+    "public": _BOOL,
+    "is_root_observation": _BOOL,
+    "tags": _JSON,
+    "metadata": _JSON,
+    "model_parameters": _JSON,
+    "usage_details": _JSON,
+    "cost_details": _JSON,
+    "input_usage": _BIG,
+    "output_usage": _BIG,
+    "total_usage": _BIG,
+    "input_cost": _DBL,
+    "output_cost": _DBL,
+    "total_cost": _DBL,
+    "input_price": _DBL,
+    "output_price": _DBL,
+    "total_price": _DBL,
+    "prompt_version": _BIG,
+    "latency": _DBL,
+    "time_to_first_token": _DBL,
+    "deleted_at": _TS,
+}
+
+SCORE_COLUMNS = {
+    "timestamp": _TS,
+    **_CREATED_UPDATED,
+    "value_numeric": _DBL,
+    "value_boolean": _BOOL,
+    "metadata": _JSON,
+    "deleted_at": _TS,
+}
+
+EXPERIMENT_COLUMNS = {"start_time": _TS, "end_time": _TS, "item_count": _BIG, "metadata": _JSON, **_CREATED_UPDATED}
+
+EXPERIMENT_ITEM_COLUMNS = {
+    "start_time": _TS,
+    "end_time": _TS,
+    "experiment_item_version": _TS,
+    "input": _JSON,
+    "output": _JSON,
+    "expected_output": _JSON,
+    "metadata": _JSON,
+    "experiment_item_metadata": _JSON,
+    "experiment_metadata": _JSON,
+    **_CREATED_UPDATED,
+}
+
+OBSERVATION_FIELD_GROUPS = "core,basic,time,io,metadata,model,usage,prompt,metrics,trace_context"
+
+
+def _prompt_versions(row: dict[str, Any]) -> Iterable[ChildRequest]:
+    for version in row.get("versions") or []:
+        yield ChildRequest(path_params={"promptName": row["name"]}, params={"version": version})
+
+
+def _queue_items(row: dict[str, Any]) -> Iterable[ChildRequest]:
+    yield ChildRequest(path_params={"queueId": row["id"]})
+
+
+def _dataset_runs(row: dict[str, Any]) -> Iterable[ChildRequest]:
+    yield ChildRequest(path_params={"datasetName": row["name"]})
+
+
+def _run_items(row: dict[str, Any]) -> Iterable[ChildRequest]:
+    yield ChildRequest(params={"datasetId": row["dataset_id"], "runName": row["name"]})
+
+
+# --- resources both API generations serve the same way ------------------------------------------
+
+SHARED: tuple[ResourceSpec, ...] = (
+    ResourceSpec(
+        "datasets", "/v2/datasets", ("id",), "offset", 100, BOTH,
+        columns={"metadata": _JSON, "input_schema": _JSON, "expected_output_schema": _JSON, **_CREATED_UPDATED},
+        description="Datasets (full refresh, merged).",
+    ),
+    ResourceSpec(
+        "dataset_items", "/dataset-items", ("id",), "offset", 100, BOTH,
+        columns={"input": _JSON, "expected_output": _JSON, "metadata": _JSON, "media_references": _JSON,
+                 **_CREATED_UPDATED},
+        description="Dataset items; the API lists ACTIVE items only.",
+    ),
+    ResourceSpec(
+        "comments", "/comments", ("id",), "offset", 100, BOTH, columns=_CREATED_UPDATED,
+        description="Comments on traces, observations, sessions and prompts.",
+    ),
+    ResourceSpec(
+        "prompt_names", "/v2/prompts", ("name",), "offset", 100, BOTH,
+        window=TimeWindow("last_updated_at", "fromUpdatedAt", "toUpdatedAt"), is_table=False,
+        description="Index of prompt names and their versions changed in the window.",
+    ),
+    ResourceSpec(
+        "prompts", "/v2/prompts/{promptName}", ("name", "version"), "single", 1, BOTH,
+        parent="prompt_names", expand=_prompt_versions,
+        columns={"version": _BIG, "prompt": _JSON, "config": _JSON, "labels": _JSON, "tags": _JSON,
+                 "resolution_graph": _JSON, **_CREATED_UPDATED},
+        description="Every version of every prompt, with its content (incremental on updatedAt).",
+    ),
+    ResourceSpec(
+        "score_configs", "/score-configs", ("id",), "offset", 100, BOTH,
+        columns={"is_archived": _BOOL, "min_value": _DBL, "max_value": _DBL, "categories": _JSON,
+                 **_CREATED_UPDATED},
+    ),
+    ResourceSpec(
+        "models", "/models", ("id",), "offset", 100, BOTH,
+        columns={"start_date": _TS, "created_at": _TS, "input_price": _DBL, "output_price": _DBL,
+                 "total_price": _DBL, "is_langfuse_managed": _BOOL, "tokenizer_config": _JSON,
+                 "prices": _JSON, "pricing_tiers": _JSON},
+        description="Model definitions with prices and pricing tiers, Langfuse-managed ones included.",
+    ),
+    ResourceSpec(
+        "annotation_queues", "/annotation-queues", ("id",), "offset", 100, BOTH,
+        columns={"score_config_ids": _JSON, **_CREATED_UPDATED},
+    ),
+    ResourceSpec(
+        "annotation_queue_items", "/annotation-queues/{queueId}/items", ("id",), "offset", 100, BOTH,
+        parent="annotation_queues", expand=_queue_items,
+        columns={"completed_at": _TS, **_CREATED_UPDATED},
+    ),
+)
+
+# --- Langfuse Cloud and self-hosted v4 ------------------------------------------------------------
+
+V4_ONLY: tuple[ResourceSpec, ...] = (
+    ResourceSpec(
+        "observations", "/v2/observations", ("trace_id", "id"), "cursor", 1000, V4,
+        window=TimeWindow("start_time", "fromStartTime", "toStartTime"),
+        fields=OBSERVATION_FIELD_GROUPS, columns=OBSERVATION_COLUMNS,
+        description="Every observation (span, generation, event, tool, agent…) with all field groups; "
+        "traces and sessions are their groupings.",
+    ),
+    ResourceSpec(
+        "scores", "/v3/scores", ("id",), "cursor", 100, V4,
+        window=TimeWindow("timestamp", "fromTimestamp", "toTimestamp"),
+        fields="details,subject,annotation", columns=SCORE_COLUMNS, shape=shapes.score_v3,
+        description="Scores of every data type with the typed value split into columns and the subject.",
+    ),
+    ResourceSpec(
+        "experiments", "/experiments", ("id",), "cursor", 100, V4,
+        required_from_param="fromStartTime", fields="core,metadata", columns=EXPERIMENT_COLUMNS,
+        description="Experiments (dataset runs), read in full: their item counts span all time.",
+    ),
+    ResourceSpec(
+        "experiment_items", "/experiment-items", ("experiment_id", "id"), "cursor", 100, V4,
+        window=TimeWindow("start_time", "fromStartTime", "toStartTime"),
+        fields="core,dataset,io,metadata,itemMetadata,experimentMetadata", columns=EXPERIMENT_ITEM_COLUMNS,
+        description="Experiment items: dataset item × experiment, with the trace that ran it.",
+    ),
+    ResourceSpec(
+        "evaluators", "/v2/evaluators", ("id",), "offset", 100, V4,
+        columns={"version": _BIG, "variables": _JSON, "output_definition": _JSON, "model_config": _JSON,
+                 "evaluation_rule_count": _BIG, **_CREATED_UPDATED},
+    ),
+    ResourceSpec(
+        "evaluation_rules", "/v2/evaluation-rules", ("id",), "offset", 100, V4,
+        columns={"evaluator": _JSON, "enabled": _BOOL, "sampling": _DBL, "filter": _JSON, "mapping": _JSON,
+                 **_CREATED_UPDATED},
+    ),
+)
+
+# --- self-hosted Langfuse v3 (the legacy read API) --------------------------------------------------
+
+LEGACY_ONLY: tuple[ResourceSpec, ...] = (
+    ResourceSpec(
+        "traces", "/traces", ("id",), "offset", 100, LEGACY,
+        window=TimeWindow("timestamp", "fromTimestamp", "toTimestamp"), fields="core,io,metrics",
+        columns={"timestamp": _TS, **_CREATED_UPDATED, "input": _JSON, "output": _JSON, "metadata": _JSON,
+                 "tags": _JSON, "public": _BOOL, "bookmarked": _BOOL, "latency": _DBL, "total_cost": _DBL,
+                 "deleted_at": _TS},
+        shape=shapes.legacy_trace,
+    ),
+    ResourceSpec(
+        "observations", "/observations", ("trace_id", "id"), "offset", 100, LEGACY,
+        window=TimeWindow("start_time", "fromStartTime", "toStartTime"), columns=OBSERVATION_COLUMNS,
+        shape=shapes.legacy_observation,
+    ),
+    ResourceSpec(
+        "sessions", "/sessions", ("id",), "offset", 100, LEGACY,
+        window=TimeWindow("created_at", "fromTimestamp", "toTimestamp"), columns={"created_at": _TS},
+    ),
+    ResourceSpec(
+        "scores", "/v2/scores", ("id",), "offset", 100, LEGACY,
+        window=TimeWindow("timestamp", "fromTimestamp", "toTimestamp"), columns=SCORE_COLUMNS,
+        shape=shapes.score_v2,
+    ),
+    ResourceSpec(
+        "experiments", "/datasets/{datasetName}/runs", ("id",), "offset", 100, LEGACY,
+        parent="datasets", expand=_dataset_runs, columns=EXPERIMENT_COLUMNS, shape=shapes.legacy_dataset_run,
+    ),
+    ResourceSpec(
+        "experiment_items", "/dataset-run-items", ("experiment_id", "id"), "offset", 100, LEGACY,
+        parent="experiments", expand=_run_items, columns=EXPERIMENT_ITEM_COLUMNS,
+        shape=shapes.legacy_dataset_run_item,
+    ),
+)
+
+
+def specs_for(profile: str) -> dict[str, ResourceSpec]:
+    """All declarations one API generation serves, by name (parents before children)."""
+    chosen = [s for s in (*SHARED, *V4_ONLY, *LEGACY_ONLY) if profile in s.profiles]
+    return {s.name: s for s in chosen}
+
+
+def table_names(profile: str) -> list[str]:
+    return [name for name, spec in specs_for(profile).items() if spec.is_table]
+
