@@ -1,0 +1,62 @@
+"""``python -m simulator serve --port 8787 --seed 42 --traces 200 [--api v4|legacy] [--plan pro]``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from simulator import Simulator
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description="Local Langfuse API simulator")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the simulated API until Ctrl-C")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8787, help="0 picks a free port")
+    serve.add_argument("--seed", type=int, default=42)
+    serve.add_argument("--traces", type=int, default=200)
+    serve.add_argument(
+        "--api", choices=("v4", "legacy"), default="v4", help="v4 = Cloud, legacy = self-hosted v3"
+    )
+    serve.add_argument("--public-key", default="pk-lf-demo")
+    serve.add_argument("--secret-key", default="sk-lf-demo")
+    serve.add_argument(
+        "--plan", choices=("hobby", "core", "pro"), default=None, help="Cloud rate limits (off by default)"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    simulator = Simulator(
+        seed=args.seed,
+        traces=args.traces,
+        api=args.api,
+        public_key=args.public_key,
+        secret_key=args.secret_key,
+        host=args.host,
+        port=args.port,
+        plan=args.plan,
+    ).start()
+    store = simulator.store
+    print(
+        f"Langfuse simulator ({args.api}) serving {len(store.observations)} observations at {simulator.base_url}"
+    )
+    print(f"  LANGFUSE_HOST={simulator.base_url}")
+    print(f"  LANGFUSE_PUBLIC_KEY={simulator.public_key}")
+    print(f"  LANGFUSE_SECRET_KEY={simulator.secret_key}")
+    print("Ctrl-C to stop.", flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.stop()
+
+
+if __name__ == "__main__":
+    main()
