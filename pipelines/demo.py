@@ -28,7 +28,7 @@ def _print_summary(database: Path) -> None:
             "select table_name from information_schema.tables where table_schema = 'langfuse' "
             "and table_name not like '\\_dlt%' escape '\\' order by 1"
         ).fetchall():
-            count = con.sql(f'select count(*) from langfuse."{table}"').fetchone()[0]
+            count = con.execute(f'select count(*) from langfuse."{table}"').fetchone()[0]
             print(f"  {table:<24} {count:>9,} rows")
         marts = {name for (name,) in con.sql(
             "select table_name from information_schema.tables where table_schema = 'analytics'").fetchall()}

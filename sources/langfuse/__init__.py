@@ -35,6 +35,16 @@ __all__ = ["LangfuseProject", "langfuse_source", "connect", "detect_api", "table
 log = logging.getLogger("langfuse_warehouse.source")
 
 
+class _ExpectedHintDifference(logging.Filter):
+    """JSON columns travel as Arrow strings under a json hint, by design: dlt's notice is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "several column hints were different" not in record.getMessage()
+
+
+logging.getLogger("dlt").addFilter(_ExpectedHintDifference())
+
+
 @dataclass(frozen=True)
 class LangfuseProject:
     """A key pair of one Langfuse project. ``repr`` hides the secret."""

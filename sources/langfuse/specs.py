@@ -219,12 +219,12 @@ V4_ONLY: tuple[ResourceSpec, ...] = (
         description="Experiment items: dataset item × experiment, with the trace that ran it.",
     ),
     ResourceSpec(
-        "evaluators", "/v2/evaluators", ("id",), "offset", 100, V4,
+        "evaluators", "/v2/evaluators", ("id",), "cursor", 100, V4,
         columns={"version": _BIG, "variables": _JSON, "output_definition": _JSON, "model_config": _JSON,
                  "evaluation_rule_count": _BIG, **_CREATED_UPDATED},
     ),
     ResourceSpec(
-        "evaluation_rules", "/v2/evaluation-rules", ("id",), "offset", 100, V4,
+        "evaluation_rules", "/v2/evaluation-rules", ("id",), "cursor", 100, V4,
         columns={"evaluator": _JSON, "enabled": _BOOL, "sampling": _DBL, "filter": _JSON, "mapping": _JSON,
                  **_CREATED_UPDATED},
     ),
