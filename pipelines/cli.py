@@ -45,7 +45,7 @@ def _csv(value: str) -> list[str]:
 def _add_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--destination", default="duckdb",
                         help="duckdb (default), filesystem (Parquet), or any dlt destination name")
-    parser.add_argument("--database", "--bucket-url", dest="database", default="langfuse.duckdb",
+    parser.add_argument("--database", "--bucket-url", dest="database", default="warehouse.duckdb",
                         help="DuckDB file, or the local path / bucket URL of the filesystem destination")
     parser.add_argument("--dataset", default="langfuse", help="schema (dataset) of the raw tables")
     parser.add_argument("--pipelines-dir", default=None, help="where dlt keeps pipeline working state")
@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target(status)
 
     marts = commands.add_parser("marts", help="build the SQL models (DuckDB)")
-    marts.add_argument("--database", default="langfuse.duckdb")
+    marts.add_argument("--database", default="warehouse.duckdb")
     marts.add_argument("--dataset", default="langfuse")
     marts.add_argument("--target-schema", default="analytics")
     return parser
@@ -126,6 +126,21 @@ def print_report(report: SyncReport) -> None:
     width = max(len(t) for t in report.rows)
     for table, count in sorted(report.rows.items()):
         print(f"  {table:<{width}}  {count:>10,} rows loaded")
+
+
+def build_marts(database: str, raw_schema: str, target_schema: str) -> int:
+    import duckdb
+
+    from transforms.key_tests import run_model_tests
+    from transforms.runner import build_models
+
+    with duckdb.connect(database) as con:
+        report = build_models(con, raw_schema=raw_schema, target_schema=target_schema)
+        print(report.as_table())
+        failures = run_model_tests(con, target_schema=target_schema)
+    for failure in failures:
+        print(f"key test failed: {failure}", file=sys.stderr)
+    return 0 if report.ok and not failures else 1
 
 
 def main(argv: list[str] | None = None) -> int:

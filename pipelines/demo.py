@@ -28,7 +28,7 @@ def _print_summary(database: Path) -> None:
             "select table_name from information_schema.tables where table_schema = 'langfuse' "
             "and table_name not like '\\_dlt%' escape '\\' order by 1"
         ).fetchall():
-            count = con.execute(f'select count(*) from langfuse."{table}"').fetchone()[0]
+            count = con.execute(f'select count(*) from langfuse."{table}"').fetchall()[0][0]
             print(f"  {table:<24} {count:>9,} rows")
         marts = {name for (name,) in con.sql(
             "select table_name from information_schema.tables where table_schema = 'analytics'").fetchall()}
@@ -40,15 +40,19 @@ def _print_summary(database: Path) -> None:
 
 _SUMMARY_QUERIES = (
     ("Cost and tokens by model", "mart_cost_daily",
-     "select model, sum(generations) as generations, sum(total_tokens) as tokens, "
-     "round(sum(total_cost), 4) as cost_usd from {mart} group by 1 order by cost_usd desc limit 8"),
+     "select model_name, sum(generation_count) as generations, sum(total_tokens) as tokens, "
+     "round(sum(total_cost_usd), 4) as cost_usd from {mart} group by 1 order by cost_usd desc limit 8"),
     ("Latency by model (seconds)", "mart_latency_daily",
-     "select model, sum(observations) as observations, round(max(p95_latency_seconds), 3) as worst_daily_p95 "
-     "from {mart} where model is not null group by 1 order by observations desc limit 8"),
-    ("Experiments compared on the same dataset", "mart_experiment_comparison",
-     "select * from {mart} order by items_compared desc limit 8"),
+     "select model_name, sum(observation_count) as observations, "
+     "round(median(p50_latency_seconds), 3) as typical_daily_p50, round(max(p95_latency_seconds), 3) as worst_daily_p95 "
+     "from {mart} where model_name <> '(none)' group by 1 order by observations desc limit 8"),
     ("Scores by name", "mart_score_daily",
-     "select score_name, data_type, sum(score_count) as scores from {mart} group by 1, 2 order by scores desc limit 10"),
+     "select score_name, data_type, sum(score_count) as scores, round(avg(avg_value), 3) as avg_value "
+     "from {mart} group by 1, 2 order by scores desc limit 10"),
+    ("Experiments compared item by item (candidate vs baseline)", "mart_experiment_comparison",
+     "select baseline_experiment_name as baseline, candidate_experiment_name as candidate, score_name, "
+     "items_compared, round(avg_delta, 3) as avg_delta, wins, losses, ties "
+     "from {mart} order by items_compared desc, score_name limit 8"),
 )
 
 
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     shutil.rmtree(args.dir, ignore_errors=True)
     args.dir.mkdir(parents=True)
-    database = args.dir / "langfuse.duckdb"
+    database = args.dir / "warehouse.duckdb"
     with Simulator(seed=args.seed, traces=args.traces).start() as sim:
         print(f"Langfuse API simulator serving {args.traces:,} traces at {sim.base_url}")
         options = SyncOptions(
@@ -75,11 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "nothing new, as expected" if second.nothing_new else f"{sum(second.rows.values()):,} rows"
         print(f"Second sync: {verdict} ({second.requests} requests, {second.seconds:.1f}s)")
 
+    from transforms.key_tests import run_model_tests
     from transforms.runner import build_models
 
     with duckdb.connect(str(database)) as con:
         report = build_models(con)
-    print(f"\nBuilt {report.summary()}")
+        failures = run_model_tests(con)
+    print(f"\nSQL models: {report.summary()}; key tests: {'all passed' if not failures else failures}")
     _print_summary(database)
     print(f"\nThe warehouse is {database}; open it with: duckdb {database}")
     return 0

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -28,7 +29,7 @@ DATASET_NAME = "langfuse"
 class SyncOptions:
     projects: Sequence[LangfuseProject]
     destination: str = "duckdb"
-    database: str = "langfuse.duckdb"  # duckdb file, or the filesystem destination's bucket_url
+    database: str = "warehouse.duckdb"  # duckdb file, or the filesystem destination's bucket_url
     dataset_name: str = DATASET_NAME
     pipelines_dir: str | None = None
     api: str = "auto"
@@ -63,6 +64,12 @@ class SyncReport:
 
 def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
     if options.destination == "duckdb":
+        if Path(options.database).stem == options.dataset_name:
+            # DuckDB names the catalog after the file: a schema of the same name is ambiguous.
+            raise ConfigurationError(
+                f"the DuckDB file {options.database} and the dataset {options.dataset_name!r} share a name; "
+                "rename one (e.g. --database warehouse.duckdb)"
+            )
         destination: Any = dlt.destinations.duckdb(options.database)
     elif options.destination == "filesystem":
         destination = dlt.destinations.filesystem(options.database)

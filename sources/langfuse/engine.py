@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -168,7 +169,8 @@ class ResourceReader:
         return params
 
     def _pages(self, spec: ResourceSpec, child: ChildRequest, window: Window | None) -> Iterator[list[Row]]:
-        path = spec.path.format(**child.path_params)
+        # Names are user text ("regression/ja-zh"): each one is a single, encoded path segment.
+        path = spec.path.format(**{k: quote(str(v), safe="") for k, v in child.path_params.items()})
         params = self._params(spec, child, window)
         for raw_page in self._raw_pages(spec, path, params):
             rows = []

@@ -48,7 +48,7 @@ def table_rows(workdir: Path, table: str, schema: str = "langfuse") -> list[dict
 
 def count(workdir: Path, table: str) -> int:
     with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute(f'select count(*) from langfuse."{table}"').fetchone()[0]
+        return con.execute(f'select count(*) from langfuse."{table}"').fetchall()[0][0]
 
 
 # --- what the API serves for each resource, in warehouse shape -----------------------------------
