@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from sources.langfuse import Connection, LangfuseProject, connect, detect_api, langfuse_source
 from sources.langfuse import settings as source_settings
@@ -45,6 +46,7 @@ class SyncOptions:
     retry: RetryPolicy | None = None
     timeout: float = source_settings.REQUEST_TIMEOUT_SECONDS
     max_rounds: int = 10_000
+    duckdb_memory_limit: str = "128MB"
 
 
 @dataclass
@@ -70,7 +72,10 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
                 f"the DuckDB file {options.database} and the dataset {options.dataset_name!r} share a name; "
                 "rename one (e.g. --database warehouse.duckdb)"
             )
-        destination: Any = dlt.destinations.duckdb(options.database)
+        # DuckDB would take 80% of RAM for a merge; a cap makes it spill instead, keeping a nightly
+        # load's memory flat however large the backfill.
+        credentials = DuckDbCredentials(options.database, global_config={"memory_limit": options.duckdb_memory_limit, "preserve_insertion_order": False})
+        destination: Any = dlt.destinations.duckdb(credentials)
     elif options.destination == "filesystem":
         destination = dlt.destinations.filesystem(options.database)
     else:

@@ -21,6 +21,7 @@ from sources.langfuse import settings
 from sources.langfuse.arrow import rows_to_table, snake_case_keys
 from sources.langfuse.errors import LangfuseSyncError
 from sources.langfuse.http import LangfuseClient
+from sources.langfuse.prefetch import prefetch
 from sources.langfuse.specs import ChildRequest, ResourceSpec
 from sources.langfuse.windows import (
     RunBounds,
@@ -54,23 +55,26 @@ class Privacy:
             dropped |= {"metadata", "itemMetadata", "experimentMetadata"}
         return ",".join(g for g in groups.split(",") if g not in dropped)
 
-    def apply(self, row: Row) -> Row:
+    def apply(self, table: pa.Table) -> pa.Table:
         for columns, mode in ((IO_COLUMNS, self.io), (METADATA_COLUMNS, self.metadata)):
             if mode == "keep":
                 continue
             for column in columns:
-                if column in row:
-                    row[column] = _digest(row[column]) if mode == "hash" else None
-                    if mode == "exclude":
-                        del row[column]
-        return row
+                if column not in table.column_names:
+                    continue
+                index = table.column_names.index(column)
+                if mode == "exclude":
+                    table = table.remove_column(index)
+                else:
+                    digests = pa.array([_digest(v) for v in table[column].to_pylist()], pa.string())
+                    table = table.set_column(index, column, digests)
+        return table
 
 
 def _digest(value: Any) -> str | None:
     if value is None:
         return None
-    text = value if isinstance(value, str) else repr(value)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return "sha256:" + hashlib.sha256(str(value).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass
@@ -142,18 +146,22 @@ class ResourceReader:
 
     # --- rows -----------------------------------------------------------------------------------
 
-    def _rows(self, spec: ResourceSpec, path_params: Mapping[str, str], window: Window | None,
-              extra: Mapping[str, Any] | None = None) -> Iterator[list[Row]]:
-        """Pages of snake_case, shaped rows of ``spec``; fans out from its parent when it has one."""
+    def _rows(self, spec: ResourceSpec, path_params: Mapping[str, str], window: Window | None) -> Iterator[list[Row]]:
+        """Pages of ``spec``'s rows, fanned out from its parent when it has one.
+
+        Rows keep the API's camelCase keys unless the spec reshapes them (the table builder names
+        columns once per page); a parent's rows are always snake_case and shaped for ``expand``.
+        """
         if spec.parent is not None:
             parent = self.specs[spec.parent]
             parent_window = window if parent.window is not None else None
             for parent_page in self._rows(parent, {}, parent_window):
                 for parent_row in parent_page:
-                    for child in spec.expand(parent_row):
+                    row = parent_row if parent.shape is not None else snake_case_keys(parent_row)
+                    for child in spec.expand(row):
                         yield from self._pages(spec, child, window=None)
             return
-        yield from self._pages(spec, ChildRequest(path_params, extra or {}), window)
+        yield from self._pages(spec, ChildRequest(path_params, {}), window)
 
     def _params(self, spec: ResourceSpec, child: ChildRequest, window: Window | None) -> dict[str, Any]:
         params: dict[str, Any] = dict(spec.params)
@@ -172,15 +180,11 @@ class ResourceReader:
         # Names are user text ("regression/ja-zh"): each one is a single, encoded path segment.
         path = spec.path.format(**{k: quote(str(v), safe="") for k, v in child.path_params.items()})
         params = self._params(spec, child, window)
-        for raw_page in self._raw_pages(spec, path, params):
-            rows = []
-            for raw in raw_page:
-                row = snake_case_keys(raw)
-                if spec.shape is not None:
-                    row = spec.shape(row)
-                row["project_id"] = self.project_id
-                rows.append(self.privacy.apply(row))
-            yield rows
+        pages = self._raw_pages(spec, path, params)
+        if spec.paging == "cursor":
+            pages = prefetch(pages)
+        for page in pages:
+            yield page if spec.shape is None else [spec.shape(snake_case_keys(raw)) for raw in page]
 
     def _raw_pages(self, spec: ResourceSpec, path: str, params: dict[str, Any]) -> Iterator[list[Row]]:
         if spec.paging == "single":
@@ -213,6 +217,9 @@ class ResourceReader:
                 table, _ = rows_to_table(rows, self.spec.columns)
             except ValueError as error:
                 raise LangfuseSyncError(f"{self.spec.name}: a page could not be loaded: {error}") from error
+            table = self.privacy.apply(table)
+            project = pa.array([self.project_id] * table.num_rows, pa.string())
+            table = table.append_column("project_id", project)
             self.rows_read += table.num_rows
             yield table
 
