@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             status_command.print_status(args.destination, args.database, args.dataset, args.pipelines_dir)
         elif args.command == "marts":
             import duckdb
+
             from transforms.runner import build_models, print_build_report
 
             with duckdb.connect(args.database) as con:
