@@ -153,12 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "status":
             status_command.print_status(args.destination, args.database, args.dataset, args.pipelines_dir)
         elif args.command == "marts":
-            import duckdb
-
-            from transforms.runner import build_models, print_build_report
-
-            with duckdb.connect(args.database) as con:
-                print_build_report(build_models(con, raw_schema=args.dataset, target_schema=args.target_schema))
+            return build_marts(args.database, args.dataset, args.target_schema)
     except (LangfuseSyncError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
