@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(PY) -m pipelines.demo
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
