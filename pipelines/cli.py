@@ -8,7 +8,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from pipelines import status as status_command
-from pipelines.config import check_transport, resolve_projects
+from pipelines import verify as verify_command
+from pipelines.config import check_destination_name, check_transport, resolve_projects
+from pipelines.reconcile import format_reconcile
 from pipelines.sync import SyncOptions, SyncReport, run_sync
 from sources.langfuse import settings
 from sources.langfuse.engine import Privacy
@@ -18,6 +20,14 @@ from sources.langfuse.specs import table_names
 
 class UsageError(Exception):
     pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints the whole usage block and exits; a mistyped flag deserves one line, like every
+    other error of this command (subcommand parsers inherit this class)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 def _datetime(value: str) -> datetime:
@@ -38,6 +48,16 @@ def _duration(value: str) -> timedelta:
         raise argparse.ArgumentTypeError(f"{value!r} is not a duration like 30m, 2h or 7d") from None
 
 
+def _days(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days (1 or more)")
+    return days
+
+
 def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
@@ -52,7 +72,7 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="langfuse-warehouse", description=__doc__)
+    parser = _Parser(prog="langfuse-warehouse", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -80,9 +100,25 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--hash-io", action="store_true", help="store a SHA-256 of inputs/outputs instead")
     sync.add_argument("--allow-insecure-http", action="store_true",
                       help="allow plain http:// to a host other than this machine")
+    sync.add_argument("--reconcile", type=_days, metavar="DAYS",
+                      help="then compare the last DAYS days with Langfuse (ids and updatedAt only): mark rows "
+                           "deleted upstream, refetch the hours with rows changed or added outside the lookback")
 
     status = commands.add_parser("status", help="per resource: watermark, rows, last run, lag")
     _add_target(status)
+
+    verify = commands.add_parser("verify", help="compare the warehouse with Langfuse's own metrics (DuckDB)")
+    _add_target(verify)
+    verify.add_argument("--projects-file", help="TOML with [[projects]] host/public_key/secret_key entries")
+    verify.add_argument("--api", choices=["auto", "v4", "legacy"], default="auto",
+                        help="v4 (Langfuse Cloud), legacy (self-hosted v3), or auto-detect")
+    verify.add_argument("--since", type=_datetime, help="compare from this time (inclusive; default 7 days back)")
+    verify.add_argument("--until", type=_datetime, help="compare up to this time (exclusive; default now)")
+    verify.add_argument("--settle-delay", type=_duration, default=settings.DEFAULT_SETTLE_DELAY,
+                        help="the default window ends this long before now (default 10m)")
+    verify.add_argument("--show-matches", action="store_true", help="list matching groups too")
+    verify.add_argument("--allow-insecure-http", action="store_true",
+                        help="allow plain http:// to a host other than this machine")
 
     marts = commands.add_parser("marts", help="build the SQL models (DuckDB)")
     marts.add_argument("--database", default="warehouse.duckdb")
@@ -93,16 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _sync_options(args: argparse.Namespace) -> SyncOptions:
     if args.api != "auto":
-        unknown = sorted(set(args.resources or []) - set(table_names(args.api)))
+        unknown = sorted(set(args.resources or []) | set(args.full_refresh) - set(table_names(args.api)))
         if unknown:
             raise UsageError(f"unknown resource(s): {', '.join(unknown)}; choose from {', '.join(table_names(args.api))}")
     else:
         known = set(table_names("v4")) | set(table_names("legacy"))
-        unknown = sorted(set(args.resources or []) - known)
+        unknown = sorted(set(args.resources or []) | set(args.full_refresh) - known)
         if unknown:
             raise UsageError(f"unknown resource(s): {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
     if args.since and args.until and args.since >= args.until:
         raise UsageError("--since must be before --until")
+    check_destination_name(args.destination)
     projects = resolve_projects(args.projects_file)
     for project in projects:
         check_transport(project.host, args.allow_insecure_http)
@@ -112,9 +149,26 @@ def _sync_options(args: argparse.Namespace) -> SyncOptions:
         projects=projects, destination=args.destination, database=args.database, dataset_name=args.dataset,
         pipelines_dir=args.pipelines_dir, api=args.api, resources=args.resources, since=args.since,
         until=args.until, lookback=args.lookback, settle_delay=args.settle_delay, chunk_rows=args.chunk_rows,
-        full_refresh=args.full_refresh, max_rpm=max_rpm,
+        full_refresh=args.full_refresh, max_rpm=max_rpm, reconcile_days=args.reconcile,
         privacy=Privacy(io=io_mode, metadata="exclude" if args.exclude_metadata else "keep"),
     )
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    if args.destination != "duckdb":
+        raise UsageError("verify reads a DuckDB warehouse; other destinations are not supported yet")
+    if args.since and args.until and args.since >= args.until:
+        raise UsageError("--since must be before --until")
+    projects = resolve_projects(args.projects_file)
+    for project in projects:
+        check_transport(project.host, args.allow_insecure_http)
+    try:
+        window = verify_command.resolve_window(args.since, args.until, settle_delay=args.settle_delay)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    report = verify_command.verify(projects, args.database, args.dataset, window, api=args.api)
+    print(verify_command.format_report(report, show_matches=args.show_matches))
+    return 0 if report.ok else 1
 
 
 def print_report(report: SyncReport) -> None:
@@ -122,10 +176,12 @@ def print_report(report: SyncReport) -> None:
           f"({report.loads} load(s), {report.requests} requests, {sum(report.retries.values())} retried).")
     if report.nothing_new:
         print("Nothing new: the warehouse was already up to date.")
-        return
-    width = max(len(t) for t in report.rows)
-    for table, count in sorted(report.rows.items()):
-        print(f"  {table:<{width}}  {count:>10,} rows loaded")
+    else:
+        width = max(len(t) for t in report.rows)
+        for table, count in sorted(report.rows.items()):
+            print(f"  {table:<{width}}  {count:>10,} rows loaded")
+    if report.reconcile is not None:
+        print(format_reconcile(report.reconcile))
 
 
 def build_marts(database: str, raw_schema: str, target_schema: str) -> int:
@@ -144,7 +200,11 @@ def build_marts(database: str, raw_schema: str, target_schema: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -152,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             print_report(run_sync(_sync_options(args)))
         elif args.command == "status":
             status_command.print_status(args.destination, args.database, args.dataset, args.pipelines_dir)
+        elif args.command == "verify":
+            return run_verify(args)
         elif args.command == "marts":
             return build_marts(args.database, args.dataset, args.target_schema)
     except (LangfuseSyncError, UsageError) as error:

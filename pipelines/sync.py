@@ -13,6 +13,7 @@ from typing import Any
 import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
+from pipelines.reconcile import ReconcileReport, check_destination, reconcile
 from sources.langfuse import Connection, LangfuseProject, connect, detect_api, langfuse_source
 from sources.langfuse import settings as source_settings
 from sources.langfuse.engine import Privacy
@@ -47,6 +48,8 @@ class SyncOptions:
     timeout: float = source_settings.REQUEST_TIMEOUT_SECONDS
     max_rounds: int = 10_000
     duckdb_memory_limit: str = "128MB"
+    # After the incremental rounds, compare the last N days with the API: mark deletes, refetch changes.
+    reconcile_days: int | None = None
 
 
 @dataclass
@@ -58,6 +61,7 @@ class SyncReport:
     requests: int = 0
     retries: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    reconcile: ReconcileReport | None = None
 
     @property
     def nothing_new(self) -> bool:
@@ -115,30 +119,21 @@ def _pending(pipeline: dlt.Pipeline) -> bool:
     )
 
 
-def reset_resources(pipeline: dlt.Pipeline, names: Sequence[str]) -> None:
-    """Forget the watermarks of these resources so the next run reads them from the beginning."""
-    resources = pipeline.state.setdefault("sources", {}).setdefault("langfuse", {}).setdefault("resources", {})
-    for name in names:
-        resources.pop(name, None)
-
-
 def run_sync(options: SyncOptions) -> SyncReport:
     started = datetime.now(UTC)
+    if options.reconcile_days:
+        check_destination(options.destination)
     connections = _connect_all(options)
     try:
-        api = options.api if options.api != "auto" else detect_api(connections[0].client)
+        api = options.api if options.api != "auto" else _detect_api(connections[0])
         report = SyncReport(api=api, project_ids=[c.project_id for c in connections])
         pipeline = make_pipeline(options)
-        if options.full_refresh:
-            pipeline.sync_destination()
-            with pipeline.managed_state(extract_state=True):
-                reset_resources(pipeline, options.full_refresh)
         run_end = floor_ms(started - options.settle_delay)
-        for _ in range(options.max_rounds):
+        for round_number in range(options.max_rounds):
             source = langfuse_source(
                 connections, api=api, resources=options.resources, run_end=run_end, since=options.since,
                 until=options.until, lookback=options.lookback, chunk_rows=options.chunk_rows,
-                privacy=options.privacy,
+                privacy=options.privacy, full_refresh=options.full_refresh if round_number == 0 else (),
             )
             try:
                 pipeline.run(source, loader_file_format=_loader_format(options))
@@ -152,6 +147,12 @@ def run_sync(options: SyncOptions) -> SyncReport:
                         report.rows[table] += count
             if not _pending(pipeline):
                 break
+        if options.reconcile_days:
+            try:
+                report.reconcile = reconcile(pipeline, connections, api, options.reconcile_days,
+                                             privacy=options.privacy, resources=options.resources, now=started)
+            except Exception as error:
+                raise _unwrap(error, api) from None
         for connection in connections:
             report.requests += connection.client.stats.requests
             report.retries.update(connection.client.stats.retries)
@@ -160,6 +161,17 @@ def run_sync(options: SyncOptions) -> SyncReport:
             connection.client.close()
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report
+
+
+def _detect_api(connection: Connection) -> str:
+    try:
+        return detect_api(connection.client)
+    except LangfuseSyncError as error:
+        # Without this, a failing probe reads like a failing observations sync.
+        raise type(error)(
+            f"detecting the API version of {connection.project.host} (--api auto): {error}. "
+            "Pass --api v4 or --api legacy to skip detection."
+        ) from None
 
 
 def _unwrap(error: Exception, api: str) -> Exception:

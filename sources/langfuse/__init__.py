@@ -92,18 +92,23 @@ def detect_api(client: LangfuseClient) -> str:
         return "legacy"
 
 
-def _column_hints(spec: ResourceSpec) -> dict[str, dict[str, Any]]:
-    hints = {name: {"data_type": data_type, "nullable": True} for name, data_type in spec.columns.items()}
+def _column_hints(spec: ResourceSpec, privacy: Privacy) -> dict[str, dict[str, Any]]:
+    excluded = privacy.excluded_columns()
+    hints = {name: {"data_type": data_type, "nullable": True}
+             for name, data_type in spec.columns.items() if name not in excluded}
     for key in ("project_id", *spec.primary_key):
         hints[key] = {"data_type": hints.get(key, {}).get("data_type", "text"), "nullable": False}
     return hints
 
 
-def _resource(spec: ResourceSpec, connections: Sequence[Connection], make_reader) -> DltResource:
+def _resource(spec: ResourceSpec, connections: Sequence[Connection], make_reader, privacy: Privacy,
+              reset: bool) -> DltResource:
     def read() -> Iterator[pa.Table]:
         state = dlt.current.resource_state()
         for connection in connections:
             project_state = state.setdefault("projects", {}).setdefault(connection.project_id, {})
+            if reset:  # --full-refresh: forget the watermark; cleared in the same load that rereads
+                project_state.clear()
             reader: ResourceReader = make_reader(connection, spec)
             yield from reader.tables(project_state)
             project_state["more_pending"] = reader.more_pending
@@ -115,7 +120,7 @@ def _resource(spec: ResourceSpec, connections: Sequence[Connection], make_reader
         name=spec.name,
         primary_key=["project_id", *spec.primary_key],
         write_disposition="merge",
-        columns=_column_hints(spec),
+        columns=_column_hints(spec, privacy),
     )
 
 
@@ -131,6 +136,7 @@ def langfuse_source(
     settle_delay: timedelta = settings.DEFAULT_SETTLE_DELAY,
     chunk_rows: int = settings.DEFAULT_CHUNK_ROWS,
     privacy: Privacy | None = None,
+    full_refresh: Sequence[str] = (),
 ) -> Iterator[DltResource]:
     """The resources of the ``api`` generation ("v4" or "legacy") for the connected projects.
 
@@ -156,4 +162,4 @@ def langfuse_source(
 
     for name in table_names(api):
         if resources is None or name in resources:
-            yield _resource(specs[name], connections, make_reader)
+            yield _resource(specs[name], connections, make_reader, privacy, reset=name in full_refresh)

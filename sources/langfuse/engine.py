@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -55,6 +56,10 @@ class Privacy:
             dropped |= {"metadata", "itemMetadata", "experimentMetadata"}
         return ",".join(g for g in groups.split(",") if g not in dropped)
 
+    def excluded_columns(self) -> set[str]:
+        return (set(IO_COLUMNS) if self.io == "exclude" else set()) | (
+            set(METADATA_COLUMNS) if self.metadata == "exclude" else set())
+
     def apply(self, table: pa.Table) -> pa.Table:
         for columns, mode in ((IO_COLUMNS, self.io), (METADATA_COLUMNS, self.metadata)):
             if mode == "keep":
@@ -97,12 +102,24 @@ class ResourceReader:
         """Arrow tables of this resource, updating ``state`` (the dlt resource state of the project)."""
         window_spec = self.spec.window or self._parent_window_spec()
         if window_spec is None:
-            yield from self._snapshot_if_changed(state)
+            with self._naming_failures("full read"):
+                yield from self._snapshot_if_changed(state)
             return
         window = plan_window(state, self.bounds)
         if window is None:
             return
-        yield from self._windowed_tables(state, window)
+        with self._naming_failures(f"window [{format_ts(window.start)}, {format_ts(window.end)})"):
+            yield from self._windowed_tables(state, window)
+
+    @contextmanager
+    def _naming_failures(self, what: str) -> Iterator[None]:
+        """A failure deep in paging names the endpoint and cause; the operator also needs to know
+        which table, project and time range stopped, to judge what the next run will re-read."""
+        try:
+            yield
+        except LangfuseSyncError as error:
+            context = f"{self.spec.name} (project {self.project_id}, {what})"
+            raise type(error)(f"{context}: {error}") from None
 
     def _snapshot_if_changed(self, state: dict[str, Any]) -> Iterator[pa.Table]:
         """A full read, loaded only when it differs from the last one (so a no-op run loads nothing).
@@ -216,7 +233,7 @@ class ResourceReader:
             try:
                 table, _ = rows_to_table(rows, self.spec.columns)
             except ValueError as error:
-                raise LangfuseSyncError(f"{self.spec.name}: a page could not be loaded: {error}") from error
+                raise LangfuseSyncError(f"a page could not be loaded: {error}") from None
             table = self.privacy.apply(table)
             project = pa.array([self.project_id] * table.num_rows, pa.string())
             table = table.append_column("project_id", project)
