@@ -129,12 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _sync_options(args: argparse.Namespace) -> SyncOptions:
     if args.api != "auto":
-        unknown = sorted(set(args.resources or []) | set(args.full_refresh) - set(table_names(args.api)))
+        unknown = sorted((set(args.resources or []) | set(args.full_refresh)) - set(table_names(args.api)))
         if unknown:
             raise UsageError(f"unknown resource(s): {', '.join(unknown)}; choose from {', '.join(table_names(args.api))}")
     else:
         known = set(table_names("v4")) | set(table_names("legacy"))
-        unknown = sorted(set(args.resources or []) | set(args.full_refresh) - known)
+        unknown = sorted((set(args.resources or []) | set(args.full_refresh)) - known)
         if unknown:
             raise UsageError(f"unknown resource(s): {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
     if args.since and args.until and args.since >= args.until:
