@@ -36,11 +36,24 @@ def _from_dlt() -> list[LangfuseProject]:
         return []
     if not isinstance(section, Mapping):
         return []
+    if not section:
+        # Environment variables (SOURCES__LANGFUSE__SECRET_KEY…) cannot be listed as a section: dlt
+        # finds them only key by key.
+        section = {key: _dlt_secret(f"sources.langfuse.{key}") for key in ("host", "public_key", "secret_key")}
     if section.get("projects"):
         return [_project(p, "sources.langfuse.projects") for p in section["projects"]]
     if section.get("public_key"):
         return [_project(section, "sources.langfuse")]
     return []
+
+
+def _dlt_secret(key: str) -> object:
+    import dlt
+
+    try:
+        return dlt.secrets.get(key)
+    except Exception:  # dlt raises when no provider holds the key
+        return None
 
 
 def resolve_projects(projects_file: str | None = None, env: Mapping[str, str] | None = None) -> list[LangfuseProject]:
@@ -87,3 +100,22 @@ def check_transport(host: str, allow_insecure: bool) -> None:
     raise ConfigurationError(
         f"refusing to send API keys over plain http to {name}; use https, or pass --allow-insecure-http"
     )
+
+
+def check_destination_name(name: str) -> None:
+    """Fail before any request when ``--destination`` names nothing dlt knows (a typo, a missing extra).
+
+    dlt's own error is a page of import attempts; one line naming the value is what a user needs.
+    """
+    if name in ("duckdb", "filesystem"):
+        return
+    from dlt.common.destination import Destination
+    from dlt.common.destination.exceptions import UnknownDestinationModule
+
+    try:
+        Destination.from_reference(name)
+    except UnknownDestinationModule:
+        raise ConfigurationError(
+            f"unknown destination {name!r}: use duckdb, filesystem, a dlt destination (postgres, bigquery, "
+            f"snowflake…) or a named destination configured in .dlt/config.toml ([destination.{name}])"
+        ) from None

@@ -92,7 +92,7 @@ def detect_api(client: LangfuseClient) -> str:
         return "legacy"
 
 
-def _column_hints(spec: ResourceSpec, privacy: Privacy) -> dict[str, dict[str, Any]]:
+def column_hints(spec: ResourceSpec, privacy: Privacy) -> dict[str, dict[str, Any]]:
     excluded = privacy.excluded_columns()
     hints = {name: {"data_type": data_type, "nullable": True}
              for name, data_type in spec.columns.items() if name not in excluded}
@@ -119,8 +119,10 @@ def _resource(spec: ResourceSpec, connections: Sequence[Connection], make_reader
         read,
         name=spec.name,
         primary_key=["project_id", *spec.primary_key],
-        write_disposition="merge",
-        columns=_column_hints(spec, privacy),
+        # The reader drops repeated primary keys (ResourceReader._without_seen_keys), so dlt can
+        # skip its own dedup of the staging table, the costliest step of a large merge.
+        write_disposition={"disposition": "merge", "strategy": "delete-insert", "deduplicated": True},
+        columns=column_hints(spec, privacy),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -66,83 +67,52 @@ def infer_type(values: Iterable[Any]) -> str | None:
     return None  # nothing to type it by: dlt adds the column when a value arrives
 
 
-_WIRE_TYPES: dict[str, pa.DataType] = {**ARROW_TYPES, "timestamp": pa.string()}
-
-
 def rows_to_table(rows: list[dict[str, Any]], declared: Mapping[str, str]) -> tuple[pa.Table, dict[str, str]]:
     """Build the page's table; returns it with the types of the undeclared columns it found.
 
     Rows may carry the API's camelCase keys: columns are named in snake_case here, once per page
-    rather than once per row. Arrow converts the rows in C; JSON values are serialised first, in
-    place, and timestamps are parsed from their ISO text by a vectorised cast.
+    rather than once per row. Column by column: one list of values per column, which Arrow converts
+    in C against the column's type; only JSON values, and a column whose values Arrow rejects,
+    take a value-by-value Python pass (per-row loops over every key cost more than the conversion).
     """
-    keys: dict[str, None] = {}
-    for row in rows:
-        keys.update(dict.fromkeys(row))
-    by_column = {snake_case(key): key for key in keys}
-    types: dict[str, str] = {}
+    keys = dict.fromkeys(chain.from_iterable(rows))  # every key of the page, in first-seen order
+    names: list[str] = []
+    arrays: list[pa.Array] = []
     discovered: dict[str, str] = {}
-    for name, key in by_column.items():
+    for key in keys:
+        name = snake_case(key)
+        values = [row.get(key) for row in rows]
         data_type = declared.get(name)
         if data_type is None:
-            data_type = infer_type(row.get(key) for row in rows)
+            data_type = infer_type(values)
             if data_type is None:
-                continue
+                continue  # nothing to type it by: dlt adds the column when a value arrives
             discovered[name] = data_type
-        types[name] = data_type
-    json_keys = [by_column[n] for n, t in types.items() if t == "json"]
-    text_keys = [by_column[n] for n, t in types.items() if t == "text" and n in discovered]
-    number_keys = [by_column[n] for n, t in types.items() if t == "double"]
-    for row in rows:
-        for key in number_keys:  # Langfuse serialises some decimals (prices) as strings
-            value = row.get(key)
-            if isinstance(value, str):
-                try:
-                    row[key] = float(value)
-                except ValueError:
-                    raise ValueError(f"column {snake_case(key)!r} does not hold double values: {value[:50]!r}") from None
-        for key in json_keys:
-            value = row.get(key)
-            if value is not None:
-                row[key] = orjson.dumps(value).decode()
-        for key in text_keys:  # a text column that received numbers or objects keeps their JSON text
-            value = row.get(key)
-            if value is not None and not isinstance(value, str):
-                row[key] = orjson.dumps(value).decode()
-    try:
-        schema = pa.schema([(by_column[name], _WIRE_TYPES[t]) for name, t in types.items()])
-        table = pa.Table.from_batches([pa.RecordBatch.from_pylist(rows, schema=schema)])
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
-        table = _rows_to_table_by_column(rows, by_column, types)
-    else:
-        table = table.rename_columns(list(types))
-        for name, data_type in types.items():
-            if data_type == "timestamp":
-                table = _cast_column(table, name, ARROW_TYPES["timestamp"])
-    for name, data_type in declared.items():
-        if name not in types:
-            table = table.append_column(name, pa.nulls(table.num_rows, ARROW_TYPES[data_type]))
-    return table, discovered
-
-
-def _cast_column(table: pa.Table, name: str, target: pa.DataType) -> pa.Table:
-    index = table.column_names.index(name)
-    try:
-        return table.set_column(index, name, table[name].cast(target))
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-        raise ValueError(f"column {name!r} does not hold {target} values: {error}") from error
-
-
-def _rows_to_table_by_column(rows: list[dict[str, Any]], by_column: Mapping[str, str],
-                             types: Mapping[str, str]) -> pa.Table:
-    """The slow, forgiving path for a page Arrow rejects: converts value by value, naming the culprit."""
-    arrays: list[pa.Array] = []
-    for name, data_type in types.items():
-        values = [row.get(by_column[name]) for row in rows]
-        if data_type == "json":  # already serialised in place
-            data_type = "text"
         try:
-            arrays.append(_column(values, data_type))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as error:
-            raise ValueError(f"column {name!r} does not hold {data_type} values: {error}") from error
-    return pa.Table.from_arrays(arrays, names=list(types))
+            arrays.append(_fast_column(values, data_type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            arrays.append(_checked_column(name, values, data_type))
+        names.append(name)
+    for name, data_type in declared.items():
+        if name not in names:
+            names.append(name)
+            arrays.append(pa.nulls(len(rows), ARROW_TYPES[data_type]))
+    return pa.Table.from_arrays(arrays, names=names), discovered
+
+
+def _fast_column(values: list[Any], data_type: str) -> pa.Array:
+    """The common case, all in C; raises when a value does not fit (the caller then goes slowly)."""
+    if data_type == "json":
+        # bytes → string is a zero-copy cast (with a UTF-8 check): no per-value decode in Python.
+        return pa.array([None if v is None else orjson.dumps(v) for v in values], pa.binary()).cast(pa.string())
+    if data_type == "timestamp":
+        return pa.array(values, pa.string()).cast(ARROW_TYPES["timestamp"])
+    return pa.array(values, ARROW_TYPES[data_type])
+
+
+def _checked_column(name: str, values: list[Any], data_type: str) -> pa.Array:
+    """Value by value: numbers sent as strings, text columns that received objects; names the culprit."""
+    try:
+        return _column(values, data_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as error:
+        raise ValueError(f"column {name!r} does not hold {data_type} values: {error}") from error

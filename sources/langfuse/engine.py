@@ -95,6 +95,8 @@ class ResourceReader:
     chunk_rows: int = settings.DEFAULT_CHUNK_ROWS
     rows_read: int = 0
     more_pending: bool = False
+    # Primary keys yielded so far (one load): lets the merge skip dlt's staging deduplication.
+    _seen_keys: set[Any] = field(default_factory=set, repr=False)
 
     # --- public ---------------------------------------------------------------------------------
 
@@ -237,8 +239,32 @@ class ResourceReader:
             table = self.privacy.apply(table)
             project = pa.array([self.project_id] * table.num_rows, pa.string())
             table = table.append_column("project_id", project)
+            table = self._without_seen_keys(table)
             self.rows_read += table.num_rows
             yield table
+
+    def _without_seen_keys(self, table: pa.Table) -> pa.Table:
+        """Drop rows whose primary key this reader already yielded; the first copy wins.
+
+        Keyset pagination serves a row twice only if it moved (its time changed) mid-read. Doing the
+        deduplication here, one set lookup per row, lets the resource declare its staged data
+        deduplicated: dlt's own dedup is a window over every column of the staging table, which cost
+        more time and memory than the rest of the load together (4-5x the plain insert).
+        """
+        columns = [table[name] for name in self.spec.primary_key]
+        if len(columns) == 1:
+            keys = columns[0].to_pylist()
+        else:  # one string per key: a third of the memory of a tuple of strings
+            keys = pc.binary_join_element_wise(*[pc.cast(c, pa.string()) for c in columns], "\x1f").to_pylist()
+        page_keys = set(keys)
+        if len(page_keys) == len(keys) and self._seen_keys.isdisjoint(page_keys):
+            self._seen_keys |= page_keys
+            return table
+        keep = []
+        for key in keys:
+            keep.append(key not in self._seen_keys)
+            self._seen_keys.add(key)
+        return table.filter(pa.array(keep, pa.bool_()))
 
 
 def _data(body: Mapping[str, Any], path: str) -> list[Row]:

@@ -138,7 +138,10 @@ class LangfuseClient:
         except httpx.TimeoutException as error:
             raise _Transient(f"timeout: {type(error).__name__}") from None
         except (httpx.TransportError, httpx.DecodingError) as error:
-            raise _Transient(f"connection: {type(error).__name__}") from None
+            # httpx's text says what happened ("Connection refused", "peer closed connection without
+            # sending complete message body"); it holds no headers, so no credentials.
+            detail = str(error).strip()[:160]
+            raise _Transient(f"connection: {type(error).__name__}" + (f" ({detail})" if detail else "")) from None
         status = response.status_code
         if status in (401, 403):
             raise AuthenticationError(
@@ -150,7 +153,9 @@ class LangfuseClient:
             raise EndpointNotAvailableError(f"{self.host}{settings.API_PREFIX}{path} answered 404 ({_message(response)})")
         if status in _RETRYABLE_STATUS:
             wait = _retry_after(response, self.retry.retry_after_cap) if status == 429 else None
-            raise _Transient(f"http {status}", wait)
+            # An HTML page instead of Langfuse's JSON error means a proxy or load balancer answered.
+            html = "html" in response.headers.get("content-type", "")
+            raise _Transient(f"http {status}" + (": an HTML error page (a proxy?)" if html else ""), wait)
         if status >= 400:
             raise ResponseError(f"GET {path} with {params} was rejected: {status} {_message(response)}")
         content_type = response.headers.get("content-type", "")

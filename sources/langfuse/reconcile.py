@@ -18,7 +18,7 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from sources.langfuse import Connection, _column_hints
+from sources.langfuse import Connection, column_hints
 from sources.langfuse.engine import Privacy, ResourceReader
 from sources.langfuse.specs import ResourceSpec, specs_for
 from sources.langfuse.windows import RunBounds
@@ -125,4 +125,4 @@ def refetch_source(
         spec = specs[name]
         read = reader_of(spec, [r for r in ranges if r.table == name])
         yield dlt.resource(read, name=spec.name, primary_key=["project_id", *spec.primary_key],
-                           write_disposition="merge", columns=_column_hints(spec, privacy))
+                           write_disposition="merge", columns=column_hints(spec, privacy))
