@@ -19,6 +19,7 @@ from sources.langfuse import settings as source_settings
 from sources.langfuse.engine import Privacy
 from sources.langfuse.errors import ConfigurationError, EndpointNotAvailableError, LangfuseSyncError
 from sources.langfuse.http import RetryPolicy
+from sources.langfuse.memory import release_freed_memory
 from sources.langfuse.windows import floor_ms
 
 log = logging.getLogger("langfuse_warehouse.sync")
@@ -140,6 +141,7 @@ def run_sync(options: SyncOptions) -> SyncReport:
             except Exception as error:
                 raise _unwrap(error, api) from None
             report.loads += 1
+            release_freed_memory()  # the next round starts lean: its load adds DuckDB's memory again
             trace = pipeline.last_trace
             if trace and trace.last_normalize_info:
                 for table, count in trace.last_normalize_info.row_counts.items():

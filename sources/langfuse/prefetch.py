@@ -11,6 +11,8 @@ import threading
 from collections.abc import Iterator
 from typing import TypeVar
 
+from sources.langfuse.memory import release_freed_memory
+
 T = TypeVar("T")
 
 _DONE = object()
@@ -52,3 +54,4 @@ def prefetch(source: Iterator[T], depth: int = 2) -> Iterator[T]:
     finally:
         stop.set()
         worker.join()
+        release_freed_memory()  # a finished read frees its pages: give them back before the load
