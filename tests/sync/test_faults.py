@@ -5,11 +5,11 @@ from sources.langfuse.specs import table_names
 from tests.sync.helpers import differences, sync
 
 
-def test_429s_5xx_dropped_connections_and_mangled_bodies_are_retried_to_the_exact_ground_truth(sim, tmp_path):
+def test_429s_5xx_dropped_connections_latency_and_mangled_bodies_are_retried_to_the_exact_ground_truth(sim, tmp_path):
     sim.faults = FaultPlan(seed=3, probabilities={
         "429": 0.10, "500": 0.02, "502": 0.02, "503": 0.01, "drop": 0.02,
-        "malformed_json": 0.01, "truncated": 0.01, "html_502": 0.01,
-    })
+        "malformed_json": 0.01, "truncated": 0.01, "html_502": 0.01, "slow": 0.05,
+    }, slow_ms=40)
     report = sync(sim, tmp_path)
     sim.faults = None
     assert sum(report.retries.values()) > 0
