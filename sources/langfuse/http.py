@@ -12,7 +12,7 @@ import logging
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,22 +33,36 @@ _RETRYABLE_STATUS = {408, 409, 422, 429, 500, 502, 503, 504}
 
 
 class RequestPacer:
-    """Spaces request starts so that a sync never exceeds ``max_rpm`` and so never earns a 429."""
+    """Never more than ``max_rpm`` request starts in any 60 seconds, so a sync never earns a 429.
 
-    def __init__(self, max_rpm: float | None):
-        self.interval = 0.0 if not max_rpm else 60.0 / max_rpm
-        self._next_slot = 0.0
+    A sliding window over the last ``max_rpm`` starts, not a fixed spacing: time lost to a slow
+    page or to a load between chunks is made up by the next requests, and a plan's fixed
+    one-minute windows can never see more than ``max_rpm`` either.
+    """
+
+    # One second more than the server's minute: a request that started late but arrived early
+    # (latency varies) must still not land in the same server window as the one 1,000 before it.
+    WINDOW_SECONDS = 61.0
+
+    def __init__(self, max_rpm: float | None, clock=time.monotonic, sleep=time.sleep):
+        self.max_requests = int(max_rpm) if max_rpm else 0
+        self._starts: deque[float] = deque()
         self._lock = threading.Lock()
+        self._clock, self._sleep = clock, sleep
 
     def wait(self) -> None:
-        if not self.interval:
+        if not self.max_requests:
             return
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next_slot)
-            self._next_slot = slot + self.interval
-        if slot > now:
-            time.sleep(slot - now)
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._starts and now - self._starts[0] >= self.WINDOW_SECONDS:
+                    self._starts.popleft()
+                if len(self._starts) < self.max_requests:
+                    self._starts.append(now)
+                    return
+                delay = self.WINDOW_SECONDS - (now - self._starts[0])
+            self._sleep(max(delay, 0.001))
 
 
 @dataclass
