@@ -14,6 +14,7 @@ import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.reconcile import ReconcileReport, check_destination, reconcile
+from pipelines.recovery import clear_half_committed_packages
 from sources.langfuse import Connection, LangfuseProject, connect, detect_api, langfuse_source
 from sources.langfuse import settings as source_settings
 from sources.langfuse.engine import Privacy
@@ -129,6 +130,7 @@ def run_sync(options: SyncOptions) -> SyncReport:
         api = options.api if options.api != "auto" else _detect_api(connections[0])
         report = SyncReport(api=api, project_ids=[c.project_id for c in connections])
         pipeline = make_pipeline(options)
+        clear_half_committed_packages(pipeline.working_dir)
         run_end = floor_ms(started - options.settle_delay)
         for round_number in range(options.max_rounds):
             source = langfuse_source(
