@@ -8,6 +8,7 @@ checkpoints, and the page → Arrow conversion. HTTP concerns live in ``http.Lan
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -97,6 +98,12 @@ class ResourceReader:
     more_pending: bool = False
     # Primary keys yielded so far (one load): lets the merge skip dlt's staging deduplication.
     _seen_keys: set[Any] = field(default_factory=set, repr=False)
+    # The prefetching producer pauses once a chunk's worth of rows is fetched, until the consumer
+    # knows whether it checkpoints there (then the producer abandons) or must read on (ties).
+    _chunk_gate: threading.Event = field(default_factory=threading.Event, repr=False)
+    _abandon: bool = False
+    _fetched: int = 0
+    _consumed: int = 0
 
     # --- public ---------------------------------------------------------------------------------
 
@@ -148,19 +155,27 @@ class ResourceReader:
         parent = self.specs.get(self.spec.parent) if self.spec.parent else None
         return parent if parent is not None and parent.window is not None else None
 
+    def _release_producer(self) -> None:
+        """The consumer is done: a producer paused at the chunk gate must stop, not wait forever."""
+        self._abandon = True
+        self._chunk_gate.set()
+
     def _windowed_tables(self, state: dict[str, Any], window: Window) -> Iterator[pa.Table]:
         # Only a resource that is itself windowed and read newest-first can checkpoint mid-range.
         can_checkpoint = self.spec.window is not None
         oldest: datetime | None = None
         for table in self._tables_of(self._rows(self.spec, {}, window)):
             yield table
-            if not can_checkpoint or table.num_rows == 0:
+            if not can_checkpoint:
                 continue
-            page_oldest = pc.min(table[self.spec.window.cursor_column]).as_py()
-            oldest = page_oldest if oldest is None or page_oldest < oldest else oldest
-            if self.rows_read >= self.chunk_rows and checkpoint_window(state, window, oldest):
-                self.more_pending = True
-                return
+            if table.num_rows:
+                page_oldest = pc.min(table[self.spec.window.cursor_column]).as_py()
+                oldest = page_oldest if oldest is None or page_oldest < oldest else oldest
+            if self._consumed >= self.chunk_rows and not self._chunk_gate.is_set():
+                if oldest is not None and checkpoint_window(state, window, oldest):
+                    self.more_pending = True
+                    return
+                self._chunk_gate.set()  # one timestamp spans the chunk: read on past it
         complete_window(state, window)
 
     # --- rows -----------------------------------------------------------------------------------
@@ -199,13 +214,17 @@ class ResourceReader:
         # Names are user text ("regression/ja-zh"): each one is a single, encoded path segment.
         path = spec.path.format(**{k: quote(str(v), safe="") for k, v in child.path_params.items()})
         params = self._params(spec, child, window)
-        pages = self._raw_pages(spec, path, params)
+        chunked = spec is self.spec and spec.window is not None and spec.paging == "cursor"
+        pages = self._raw_pages(spec, path, params, chunked)
         if spec.paging == "cursor":
-            pages = prefetch(pages)
+            pages = prefetch(pages, on_stop=self._release_producer if chunked else None)
         for page in pages:
+            if chunked:
+                self._consumed += len(page)
             yield page if spec.shape is None else [spec.shape(snake_case_keys(raw)) for raw in page]
 
-    def _raw_pages(self, spec: ResourceSpec, path: str, params: dict[str, Any]) -> Iterator[list[Row]]:
+    def _raw_pages(self, spec: ResourceSpec, path: str, params: dict[str, Any],
+                   chunked: bool = False) -> Iterator[list[Row]]:
         if spec.paging == "single":
             yield [self.client.get(path, params)]
         elif spec.paging == "cursor":
@@ -213,11 +232,18 @@ class ResourceReader:
             while True:
                 body = self.client.get(path, {**params, "limit": spec.max_page_size, "cursor": cursor})
                 data = _data(body, path)
+                cursor = (body.get("meta") or {}).get("cursor")
                 if data:
                     yield data
-                cursor = (body.get("meta") or {}).get("cursor")
+                    self._fetched += len(data)
                 if not cursor:
                     return
+                if chunked and self._fetched >= self.chunk_rows:
+                    # Runs in the prefetch thread: do not fetch pages a checkpoint would throw away.
+                    while not self._chunk_gate.wait(timeout=0.5):
+                        pass
+                    if self._abandon:
+                        return
         else:
             page = 1
             while True:

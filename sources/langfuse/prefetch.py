@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from sources.langfuse.memory import release_freed_memory
@@ -18,8 +18,12 @@ T = TypeVar("T")
 _DONE = object()
 
 
-def prefetch(source: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """Iterate ``source`` in a background thread, at most ``depth`` items ahead; errors re-raise here."""
+def prefetch(source: Iterator[T], depth: int = 2, on_stop: Callable[[], None] | None = None) -> Iterator[T]:
+    """Iterate ``source`` in a background thread, at most ``depth`` items ahead; errors re-raise here.
+
+    ``on_stop`` runs when the consumer is done, before the producer is joined: it must wake a
+    producer that ``source`` itself may be holding (the engine's chunk gate).
+    """
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -53,5 +57,7 @@ def prefetch(source: Iterator[T], depth: int = 2) -> Iterator[T]:
             yield item
     finally:
         stop.set()
+        if on_stop is not None:
+            on_stop()
         worker.join()
         release_freed_memory()  # a finished read frees its pages: give them back before the load
