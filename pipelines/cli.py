@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--exclude-io", action="store_true", help="do not copy inputs and outputs")
     sync.add_argument("--exclude-metadata", action="store_true", help="do not copy metadata")
     sync.add_argument("--hash-io", action="store_true", help="store a SHA-256 of inputs/outputs instead")
+    sync.add_argument("--duckdb-memory", default="96MB",
+                      help="memory cap of the DuckDB load (it spills beyond it); default 96MB")
     sync.add_argument("--allow-insecure-http", action="store_true",
                       help="allow plain http:// to a host other than this machine")
     sync.add_argument("--reconcile", type=_days, metavar="DAYS",
@@ -149,7 +151,7 @@ def _sync_options(args: argparse.Namespace) -> SyncOptions:
         projects=projects, destination=args.destination, database=args.database, dataset_name=args.dataset,
         pipelines_dir=args.pipelines_dir, api=args.api, resources=args.resources, since=args.since,
         until=args.until, lookback=args.lookback, settle_delay=args.settle_delay, chunk_rows=args.chunk_rows,
-        full_refresh=args.full_refresh, max_rpm=max_rpm, reconcile_days=args.reconcile,
+        full_refresh=args.full_refresh, max_rpm=max_rpm, duckdb_memory_limit=args.duckdb_memory, reconcile_days=args.reconcile,
         privacy=Privacy(io=io_mode, metadata="exclude" if args.exclude_metadata else "keep"),
     )
 

@@ -49,7 +49,7 @@ class SyncOptions:
     retry: RetryPolicy | None = None
     timeout: float = source_settings.REQUEST_TIMEOUT_SECONDS
     max_rounds: int = 10_000
-    duckdb_memory_limit: str = "128MB"
+    duckdb_memory_limit: str = "96MB"
     # After the incremental rounds, compare the last N days with the API: mark deletes, refetch changes.
     reconcile_days: int | None = None
 
@@ -78,9 +78,10 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
                 f"the DuckDB file {options.database} and the dataset {options.dataset_name!r} share a name; "
                 "rename one (e.g. --database warehouse.duckdb)"
             )
-        # DuckDB would take 80% of RAM for a merge; a cap makes it spill instead, keeping a nightly
-        # load's memory flat however large the backfill.
-        credentials = DuckDbCredentials(options.database, global_config={"memory_limit": options.duckdb_memory_limit, "preserve_insertion_order": False})
+        # DuckDB would take 80% of RAM for a merge; a cap (and one thread, whose buffers the cap
+        # then covers) makes it spill instead, keeping a nightly load's memory flat however large the
+        # backfill. Raise it (--duckdb-memory) if rows of many MB each ever exhaust it.
+        credentials = DuckDbCredentials(options.database, global_config={"memory_limit": options.duckdb_memory_limit, "preserve_insertion_order": False, "threads": 1})
         destination: Any = dlt.destinations.duckdb(credentials)
     elif options.destination == "filesystem":
         destination = dlt.destinations.filesystem(options.database)
