@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         failures = run_model_tests(con)
     print(f"\nSQL models: {report.summary()}; key tests: {'all passed' if not failures else failures}")
     _print_summary(database)
-    print(f"\nThe warehouse is {database}; open it with: duckdb {database}")
+    print(f"\nThe warehouse is {database}: open it with any DuckDB client (e.g. `duckdb {database}`)")
     return 0
 
 
