@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import dlt
 
-from pipelines.sync import PIPELINE_NAME
+from pipelines.sync import SyncOptions, make_pipeline
 from sources.langfuse.windows import parse_ts
 
 # A resource whose watermark is older than this is reported as behind.
@@ -35,10 +34,9 @@ class ResourceStatus:
 
 
 def _attach(destination: str, database: str, dataset: str, pipelines_dir: str | None) -> dlt.Pipeline:
-    dest: Any = dlt.destinations.duckdb(database) if destination == "duckdb" else (
-        dlt.destinations.filesystem(database) if destination == "filesystem" else destination)
-    kwargs = {"pipelines_dir": pipelines_dir} if pipelines_dir else {}
-    pipeline = dlt.pipeline(pipeline_name=PIPELINE_NAME, destination=dest, dataset_name=dataset, **kwargs)
+    options = SyncOptions(projects=[], destination=destination, database=database, dataset_name=dataset,
+                          pipelines_dir=pipelines_dir)
+    pipeline = make_pipeline(options)
     pipeline.sync_destination()  # the warehouse holds the state of the last committed load
     return pipeline
 

@@ -139,8 +139,7 @@ class ResourceReader:
         digest = hashlib.sha256()
         tables = []
         for table in self._tables_of(self._rows(self.spec, {}, None)):
-            for batch in table.to_batches():
-                digest.update(batch.to_pylist().__repr__().encode("utf-8", "surrogatepass"))
+            digest.update(_ipc_bytes(table))
             tables.append(table)
         fingerprint = digest.hexdigest()
         if state.get("fingerprint") == fingerprint:
@@ -291,6 +290,14 @@ class ResourceReader:
             keep.append(key not in self._seen_keys)
             self._seen_keys.add(key)
         return table.filter(pa.array(keep, pa.bool_()))
+
+
+def _ipc_bytes(table: pa.Table) -> pa.Buffer:
+    """The table's Arrow IPC bytes: the same content always serialises the same, without Python objects."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
 
 
 def _data(body: Mapping[str, Any], path: str) -> list[Row]:
