@@ -11,6 +11,8 @@ import orjson
 import pyarrow as pa
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SUB_MICROSECOND = re.compile(r"(\.\d{6})\d+")
+_BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
 _SNAKE_CACHE: dict[str, str] = {}
 
 ARROW_TYPES: dict[str, pa.DataType] = {
@@ -42,17 +44,28 @@ def _column(values: list[Any], data_type: str) -> pa.Array:
     if data_type == "json":
         return pa.array(_json_text(values), pa.string())
     if data_type == "timestamp":
-        return pa.array(values, pa.string()).cast(ARROW_TYPES["timestamp"])
+        # Nanoseconds (some SDKs send them) are cut to the warehouse's microseconds, not refused.
+        trimmed = [v if v is None else _SUB_MICROSECOND.sub(r"\1", v) for v in values]
+        return pa.array(trimmed, pa.string()).cast(ARROW_TYPES["timestamp"])
     if data_type == "bigint":
         return pa.array([None if v is None else int(v) for v in values], pa.int64())
     if data_type == "double":
         return pa.array([None if v is None else float(v) for v in values], pa.float64())
     if data_type == "bool":
-        return pa.array([None if v is None else bool(v) for v in values], pa.bool_())
+        return pa.array([None if v is None else _bool(v) for v in values], pa.bool_())
     if all(v is None or isinstance(v, str) for v in values):
         return pa.array(values, pa.string())
     # A text column that received numbers or objects: keep the value, as its JSON text.
     return pa.array([v if v is None or isinstance(v, str) else orjson.dumps(v).decode() for v in values])
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):  # "false" is a true string: read the word, refuse anything else
+        try:
+            return _BOOL_TEXT[value.strip().lower()]
+        except KeyError:
+            raise ValueError(f"{value!r} is not a boolean") from None
+    return bool(value)
 
 
 def infer_type(values: Iterable[Any]) -> str | None:

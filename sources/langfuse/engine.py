@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from sources.langfuse import settings
 from sources.langfuse.arrow import rows_to_table, snake_case_keys
+from sources.langfuse.columnar import ColumnarDecoder, Page, python_page
 from sources.langfuse.errors import LangfuseSyncError
 from sources.langfuse.http import LangfuseClient
 from sources.langfuse.prefetch import prefetch
@@ -102,13 +103,22 @@ class ResourceReader:
     # knows whether it checkpoints there (then the producer abandons) or must read on (ties).
     _chunk_gate: threading.Event = field(default_factory=threading.Event, repr=False)
     _abandon: bool = False
+    # Decodes this resource's own pages straight to Arrow (windowed reads only: see ``tables``).
+    _decoder: ColumnarDecoder | None = field(default=None, repr=False)
     _fetched: int = 0
     _consumed: int = 0
 
     # --- public ---------------------------------------------------------------------------------
 
     def tables(self, state: dict[str, Any]) -> Iterator[pa.Table]:
-        """Arrow tables of this resource, updating ``state`` (the dlt resource state of the project)."""
+        """Arrow tables of this resource, updating ``state`` (the dlt resource state of the project).
+
+        Pages are handed to dlt in batches of ``settings.ITEM_ROWS`` rows: dlt's extract costs a
+        schema computation and a hints validation per item, more than a 1,000-row page's own write.
+        """
+        yield from _batched(self._tables(state), settings.ITEM_ROWS)
+
+    def _tables(self, state: dict[str, Any]) -> Iterator[pa.Table]:
         window_spec = self.spec.window or self._parent_window_spec()
         if window_spec is None:
             with self._naming_failures("full read"):
@@ -117,8 +127,16 @@ class ResourceReader:
         window = plan_window(state, self.bounds)
         if window is None:
             return
-        with self._naming_failures(f"window [{format_ts(window.start)}, {format_ts(window.end)})"):
-            yield from self._windowed_tables(state, window)
+        if self.spec.window is not None and self.spec.shape is None:
+            # Only incremental reads: a full read is fingerprinted, and the two decoders may write
+            # the same JSON number differently (1.02e-6 / 0.00000102), which would look like a change.
+            self._decoder = ColumnarDecoder(self.spec.columns)
+        try:
+            with self._naming_failures(f"window [{format_ts(window.start)}, {format_ts(window.end)})"):
+                yield from self._windowed_tables(state, window)
+        finally:
+            if self._decoder is not None:
+                self._decoder.close()
 
     @contextmanager
     def _naming_failures(self, what: str) -> Iterator[None]:
@@ -209,7 +227,7 @@ class ResourceReader:
             params[spec.required_from_param] = format_ts(settings.EARLIEST_DATA)
         return params
 
-    def _pages(self, spec: ResourceSpec, child: ChildRequest, window: Window | None) -> Iterator[list[Row]]:
+    def _pages(self, spec: ResourceSpec, child: ChildRequest, window: Window | None) -> Iterator[list[Row] | pa.Table]:
         # Names are user text ("regression/ja-zh"): each one is a single, encoded path segment.
         path = spec.path.format(**{k: quote(str(v), safe="") for k, v in child.path_params.items()})
         params = self._params(spec, child, window)
@@ -220,19 +238,23 @@ class ResourceReader:
         for page in pages:
             if chunked:
                 self._consumed += len(page)
-            yield page if spec.shape is None else [spec.shape(snake_case_keys(raw)) for raw in page]
+            if spec.shape is not None:
+                page = [spec.shape(snake_case_keys(raw)) for raw in page]
+            yield page
 
     def _raw_pages(self, spec: ResourceSpec, path: str, params: dict[str, Any],
-                   chunked: bool = False) -> Iterator[list[Row]]:
+                   chunked: bool = False) -> Iterator[list[Row] | pa.Table]:
+        """Pages as the API's rows, or as Arrow tables where the columnar decoder took them."""
+        decode = self._decoder.decode if self._decoder is not None and spec is self.spec else python_page
         if spec.paging == "single":
             yield [self.client.get(path, params)]
         elif spec.paging == "cursor":
             cursor = None
             while True:
-                body = self.client.get(path, {**params, "limit": spec.max_page_size, "cursor": cursor})
-                data = _data(body, path)
-                cursor = (body.get("meta") or {}).get("cursor")
-                if data:
+                page = self.client.get(path, {**params, "limit": spec.max_page_size, "cursor": cursor}, decode)
+                data = _data(page, path)
+                cursor = page.cursor
+                if len(data):
                     yield data
                     self._fetched += len(data)
                 if not cursor:
@@ -244,26 +266,34 @@ class ResourceReader:
                     if self._abandon:
                         return
         else:
-            page = 1
+            page_number = 1
             while True:
-                body = self.client.get(path, {**params, "limit": spec.max_page_size, "page": page})
-                data = _data(body, path)
-                if not data:
+                page = self.client.get(path, {**params, "limit": spec.max_page_size, "page": page_number}, decode)
+                data = _data(page, path)
+                if not len(data):
                     return
                 yield data
-                page += 1
+                page_number += 1
 
     def _tables_of(self, pages: Iterator[list[Row]]) -> Iterator[pa.Table]:
-        for rows in pages:
-            if not rows:
+        for page in pages:
+            if not len(page):
                 continue
-            try:
-                table, _ = rows_to_table(rows, self.spec.columns)
-            except ValueError as error:
-                raise LangfuseSyncError(f"a page could not be loaded: {error}") from None
+            if isinstance(page, pa.Table):
+                table = page
+            else:
+                try:
+                    table, discovered = rows_to_table(page, self.spec.columns)
+                except ValueError as error:
+                    raise LangfuseSyncError(f"a page could not be loaded: {error}") from None
+                if self._decoder is not None:
+                    self._decoder.learn(page, discovered)
             table = self.privacy.apply(table)
-            project = pa.array([self.project_id] * table.num_rows, pa.string())
-            table = table.append_column("project_id", project)
+            project = pa.repeat(pa.scalar(self.project_id, pa.string()), table.num_rows)
+            if "project_id" in table.column_names:  # v2 observations carry it: one column, the key's
+                table = table.set_column(table.column_names.index("project_id"), "project_id", project)
+            else:
+                table = table.append_column("project_id", project)
             table = self._without_seen_keys(table)
             self.rows_read += table.num_rows
             yield table
@@ -292,6 +322,25 @@ class ResourceReader:
         return table.filter(pa.array(keep, pa.bool_()))
 
 
+def _batched(tables: Iterator[pa.Table], min_rows: int) -> Iterator[pa.Table]:
+    """Tables of at least ``min_rows`` rows (but the last), concatenated without copying."""
+    pending: list[pa.Table] = []
+    rows = 0
+    for table in tables:
+        pending.append(table)
+        rows += table.num_rows
+        if rows >= min_rows:
+            yield _concat(pending)
+            pending, rows = [], 0
+    if pending:
+        yield _concat(pending)
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    # A page may lack a column an earlier one had (an undeclared field, all null there): fill it.
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+
+
 def _ipc_bytes(table: pa.Table) -> pa.Buffer:
     """The table's Arrow IPC bytes: the same content always serialises the same, without Python objects."""
     sink = pa.BufferOutputStream()
@@ -300,10 +349,11 @@ def _ipc_bytes(table: pa.Table) -> pa.Buffer:
     return sink.getvalue()
 
 
-def _data(body: Mapping[str, Any], path: str) -> list[Row]:
-    data = body.get("data")
-    if data is None:
+def _data(page: Page, path: str) -> list[Row] | pa.Table:
+    if page.table is not None:
+        return page.table
+    if page.rows is None:
         return []
-    if not isinstance(data, list):
+    if not isinstance(page.rows, list):
         raise LangfuseSyncError(f"{path}: 'data' is not a list")
-    return data
+    return page.rows

@@ -13,13 +13,14 @@ import random
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-import orjson
 
 from sources.langfuse import settings
+from sources.langfuse.columnar import BadBody, decode_json_object
 from sources.langfuse.errors import (
     AuthenticationError,
     EndpointNotAvailableError,
@@ -30,6 +31,8 @@ from sources.langfuse.errors import (
 log = logging.getLogger("langfuse_warehouse.http")
 
 _RETRYABLE_STATUS = {408, 409, 422, 429, 500, 502, 503, 504}
+
+T = TypeVar("T")
 
 
 class RequestPacer:
@@ -125,15 +128,20 @@ class LangfuseClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """GET a JSON object, retrying transient failures; raises a LangfuseSyncError otherwise."""
+    def get(self, path: str, params: dict[str, Any] | None = None,
+            decode: Callable[[bytes], T] = decode_json_object) -> T:
+        """GET a JSON object, retrying transient failures; raises a LangfuseSyncError otherwise.
+
+        ``decode`` turns the body into what the caller wants (a dict by default; the engine decodes
+        pages straight to Arrow); it raises ``BadBody`` for a body worth fetching again.
+        """
         params = {k: v for k, v in (params or {}).items() if v is not None}
         attempt = 0
         while True:
             self.pacer.wait()
             self.stats.requests += 1
             try:
-                return self._get_once(path, params)
+                return self._get_once(path, params, decode)
             except _Transient as transient:
                 if attempt >= self.retry.max_retries:
                     raise RetriesExhaustedError(
@@ -146,7 +154,7 @@ class LangfuseClient:
                 time.sleep(wait)
                 attempt += 1
 
-    def _get_once(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _get_once(self, path: str, params: dict[str, Any], decode: Callable[[bytes], T]) -> T:
         try:
             response = self._http.get(path, params=params)
         except httpx.TimeoutException as error:
@@ -177,12 +185,9 @@ class LangfuseClient:
             # A proxy's HTML error page with a 200, or a mangled response: try again.
             raise _Transient(f"bad body: content type {content_type or 'missing'}")
         try:
-            body = orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            raise _Transient("bad body: invalid or truncated JSON") from None
-        if not isinstance(body, dict):
-            raise _Transient("bad body: not a JSON object")
-        return body
+            return decode(response.content)
+        except BadBody as bad:
+            raise _Transient(f"bad body: {bad}") from None
 
 
 def _retry_after(response: httpx.Response, cap: float) -> float | None:

@@ -14,6 +14,8 @@ DEFAULT_LOOKBACK = timedelta(hours=1)
 DEFAULT_SETTLE_DELAY = timedelta(minutes=10)
 # A long backfill commits after this many rows of one resource, so a crash resumes there.
 DEFAULT_CHUNK_ROWS = 200_000
+# Rows per item handed to dlt: its per-item cost (schema and hints checks) dwarfs a page's write.
+ITEM_ROWS = 10_000
 
 # Requests per minute of the Cloud plans' general bucket (the tightest one a sync uses).
 PLAN_MAX_RPM = {"hobby": 30, "core": 100, "pro": 1000, "unlimited": None}

@@ -7,10 +7,10 @@ while the 1-hour incremental look-back covers none of it.
 from datetime import UTC, datetime, timedelta
 
 import duckdb
-import orjson
 import pytest
 
 from pipelines import reconcile as reconcile_module
+from sources.langfuse.columnar import decode_json_object
 from sources.langfuse.errors import ConfigurationError
 from sources.langfuse.http import LangfuseClient
 from tests.sync.helpers import sync, table_rows
@@ -154,9 +154,15 @@ def _recording_requests(monkeypatch):
     seen, phase = [], ["sync"]
     original_get, original_reconcile = LangfuseClient.get, pipelines.sync.reconcile
 
-    def get(self, path, params=None):
-        body = original_get(self, path, params)
-        seen.append((phase[0], path, dict(params or {}), len(orjson.dumps(body))))
+    def get(self, path, params=None, decode=decode_json_object):
+        sizes = []
+
+        def measured(content):
+            sizes.append(len(content))
+            return decode(content)
+
+        body = original_get(self, path, params, measured)
+        seen.append((phase[0], path, dict(params or {}), sizes[-1]))
         return body
 
     def reconcile(*args, **kwargs):

@@ -138,3 +138,28 @@ def test_known_resources_and_full_refresh_names_pass_validation(workdir, monkeyp
         cli.main(_sync_args(workdir, "--resources", "observations,scores", "--full-refresh", "scores"))
     [options] = attempted
     assert (list(options.resources), list(options.full_refresh)) == (["observations", "scores"], ["scores"])
+
+
+def test_the_console_command_exits_with_mains_code_and_never_loads_pandas(tmp_path):
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, pipelines.cli as cli\n"
+        "real_exit = cli.os._exit\n"
+        "def exit_(code):\n"
+        "    import pyarrow\n"
+        "    pyarrow.array(['a Python value'])  # what made pyarrow import pandas\n"
+        "    print('pandas loaded' if 'pandas' in sys.modules else 'no pandas', flush=True)\n"
+        "    real_exit(code)\n"
+        "cli.os._exit = exit_\n"
+        "sys.argv = ['langfuse-warehouse', 'sync', '--resources', 'no_such_table', '--api', 'v4']\n"
+        "cli.run()\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "LANGFUSE_HOST": "http://127.0.0.1:9", "LANGFUSE_PUBLIC_KEY": "pk-lf-x",
+           "LANGFUSE_SECRET_KEY": "sk-lf-x"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=env,
+                          timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "no_such_table" in done.stderr
+    assert done.stdout.strip() == "no pandas"
