@@ -158,8 +158,9 @@ def _sync_options(args: argparse.Namespace) -> SyncOptions:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    if args.destination != "duckdb":
-        raise UsageError("verify reads a DuckDB warehouse; other destinations are not supported yet")
+    if args.destination not in ("duckdb", "filesystem"):
+        raise UsageError("verify reads a DuckDB warehouse or a local Parquet lake (--destination filesystem); "
+                         f"read {args.destination} with its own tools")
     if args.since and args.until and args.since >= args.until:
         raise UsageError("--since must be before --until")
     projects = resolve_projects(args.projects_file)
@@ -169,7 +170,8 @@ def run_verify(args: argparse.Namespace) -> int:
         window = verify_command.resolve_window(args.since, args.until, settle_delay=args.settle_delay)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    report = verify_command.verify(projects, args.database, args.dataset, window, api=args.api)
+    report = verify_command.verify(projects, args.database, args.dataset, window, api=args.api,
+                                   destination=args.destination)
     print(verify_command.format_report(report, show_matches=args.show_matches))
     return 0 if report.ok else 1
 

@@ -121,10 +121,10 @@ def compare(check: str, langfuse: Aggregates, warehouse: Aggregates) -> list[Gro
 
 def verify(projects: Sequence[LangfuseProject], database: str, dataset: str, window: VerifyWindow, *,
            api: str = "auto", retry: RetryPolicy | None = None,
-           timeout: float = source_settings.REQUEST_TIMEOUT_SECONDS) -> VerifyReport:
-    """Compare each project's numbers in Langfuse with the DuckDB warehouse's raw tables."""
+           timeout: float = source_settings.REQUEST_TIMEOUT_SECONDS, destination: str = "duckdb") -> VerifyReport:
+    """Compare each project's numbers in Langfuse with the warehouse's raw tables (DuckDB or local Parquet)."""
     results = []
-    with Warehouse(database, dataset) as warehouse:
+    with Warehouse(database, dataset, destination) as warehouse:
         for project in projects:
             connection = connect(project, retry=retry, timeout=timeout)
             try:

@@ -4,22 +4,30 @@ Each number follows the server's definition rather than the nearest warehouse co
 ``inputTokens`` / ``outputTokens`` sum every usage key that *contains* "input" / "output" (so
 ``input_cache_read`` counts), while the legacy API's ``input_usage`` holds only the ``input`` key.
 Rows deleted upstream (``deleted_at`` set) are excluded, as the server no longer counts them.
+
+A Parquet lake (the filesystem destination) is read through DuckDB views that keep the newest copy of
+each primary key: that destination appends every load, so a re-read row is there more than once.
 """
 
 from __future__ import annotations
 
+import glob
+import os
 from datetime import datetime
 
 import duckdb
 
 from pipelines.verify_metrics import COUNTABLE_SCORE_TYPES, Aggregates
 from sources.langfuse.errors import ConfigurationError
+from sources.langfuse.specs import specs_for
+
+VERIFIED_TABLES = ("observations", "scores")
 
 
 def _keyed_sum(needle: str) -> str:
     """``arraySum(mapValues(mapFilter(k -> positionCaseInsensitive(k, needle) > 0, usage_details)))``."""
     return (
-        "coalesce(list_sum(list_transform(list_filter(map_entries(usage_details::MAP(VARCHAR, DOUBLE)), "
+        "coalesce(list_sum(list_transform(list_filter(map_entries(usage_details::JSON::MAP(VARCHAR, DOUBLE)), "
         f"lambda e: contains(lower(e.key), '{needle}')), lambda e: e.value)), 0)"
     )
 
@@ -55,15 +63,18 @@ group by all order by 1
 
 
 class Warehouse:
-    """A read-only look at the raw tables of one DuckDB warehouse."""
+    """A read-only look at the raw tables of one warehouse: a DuckDB file, or a local Parquet lake."""
 
-    def __init__(self, database: str, schema: str):
+    def __init__(self, database: str, schema: str, destination: str = "duckdb"):
+        self._schema = '"' + schema.replace('"', '""') + '"'
+        self._database = database
+        if destination == "filesystem":
+            self._con = _parquet_lake(database, schema, self._schema)
+            return
         try:
             self._con = duckdb.connect(database, read_only=True)
         except duckdb.Error as error:
             raise ConfigurationError(f"cannot open the DuckDB warehouse {database}: {error}") from None
-        self._schema = '"' + schema.replace('"', '""') + '"'
-        self._database = database
 
     def close(self) -> None:
         self._con.close()
@@ -96,3 +107,29 @@ class Warehouse:
         except duckdb.CatalogException as error:
             raise ConfigurationError(f"{self._database} has no synced table for verify ({error}); "
                                      "run `langfuse-warehouse sync` first") from None
+
+
+def _parquet_lake(root: str, dataset: str, quoted_schema: str) -> duckdb.DuckDBPyConnection:
+    """Views over ``root/dataset/<table>/*.parquet``, one row per primary key (the newest load's)."""
+    if "://" in root and not root.startswith("file://"):
+        raise ConfigurationError(f"verify reads a local Parquet lake; {root} is a bucket: copy or mount it locally")
+    root = root.removeprefix("file://")
+    con = duckdb.connect()
+    con.execute(f"CREATE SCHEMA {quoted_schema}")
+    for table in VERIFIED_TABLES:
+        files = os.path.join(root, dataset, table, "*.parquet")
+        if not glob.glob(files):
+            continue  # queried later, the missing view says "run sync first"
+        key = ", ".join(f'"{column}"' for column in ("project_id", *specs_for("v4")[table].primary_key))
+        pattern = files.replace("'", "''")
+        # dlt names each file {load_id}.{file_id}.parquet; load ids grow with time.
+        con.execute(f"""
+            CREATE VIEW {quoted_schema}.{table} AS
+            SELECT * EXCLUDE (_copy, filename) FROM (
+                SELECT *, row_number() OVER (
+                    PARTITION BY {key}
+                    ORDER BY regexp_extract(filename, '([0-9]+[.][0-9]+)[.][^./]+[.]parquet$', 1)::DOUBLE DESC
+                ) AS _copy
+                FROM read_parquet('{pattern}', union_by_name = true, filename = true))
+            WHERE _copy = 1""")
+    return con
