@@ -1,14 +1,16 @@
 """Pages decoded straight into Arrow by DuckDB's JSON reader: in C++, outside the GIL.
 
 Parsing a 1,000-observation page with orjson and building its Arrow table column by column holds
-the GIL for ~25-40 ms: on two cores that, not the network, bounded a sync. DuckDB's reader does both
-in ~8 ms and releases the GIL, so the next page downloads and the last one is written meanwhile.
+the GIL for ~25-40 ms: on two cores that, not the network, bounded a sync. DuckDB's reader does both,
+and checks every row's keys, in ~12-16 ms without the GIL, so the next page downloads and the last one
+is written to dlt meanwhile.
 
-It needs the page's layout (which keys, which types), so the first page of a read, and any page
-DuckDB cannot take exactly as laid out (a key not seen before, an untyped column that received a
-value, a value that does not cast), is decoded by the Python path instead (``arrow.rows_to_table``),
-which also names the culprit of a page that cannot be loaded at all. Pages of one read share a
-layout, so after the first page nearly every page takes the fast path.
+It needs the page's layout (which keys, which types): DuckDB probes it from the first page of a read,
+by the Python path's rules. A page DuckDB cannot take exactly as laid out (a key not seen before, an
+untyped column that received a value, a value that does not cast) is decoded by the Python path
+instead (``arrow.rows_to_table``), which also names the culprit of a page that cannot be loaded at
+all, and the layout learns from it. Pages of one read share a layout, so nearly every page takes
+the fast path.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def python_page(content: bytes) -> Page:
 
 
 class ColumnarDecoder:
-    """Decodes the pages of one read; learns their layout from a page the Python path decoded.
+    """Decodes the pages of one read; probes their layout, and learns from pages the Python path decoded.
 
     Thread-safe in the way the engine uses it: pages are decoded in the prefetch thread and the
     layout learned in the consumer; each thread has its own DuckDB connection and scratch file.
