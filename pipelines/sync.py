@@ -14,7 +14,7 @@ import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.reconcile import ReconcileReport, check_destination, reconcile
-from pipelines.recovery import clear_half_committed_packages
+from pipelines.recovery import clear_half_committed_packages, deduplicate_interrupted_loads
 from sources.langfuse import Connection, LangfuseProject, connect, detect_api, langfuse_source
 from sources.langfuse import settings as source_settings
 from sources.langfuse.engine import Privacy
@@ -132,6 +132,7 @@ def run_sync(options: SyncOptions) -> SyncReport:
         report = SyncReport(api=api, project_ids=[c.project_id for c in connections])
         pipeline = make_pipeline(options)
         clear_half_committed_packages(pipeline.working_dir)
+        deduplicate_interrupted_loads(pipeline.working_dir)
         run_end = floor_ms(started - options.settle_delay)
         for round_number in range(options.max_rounds):
             source = langfuse_source(

@@ -101,8 +101,11 @@ def differences(workdir: Path, truth: dict[str, list[dict]], table: str, project
     """Every row and every column the API returns, compared; an empty list means identical."""
     spec = specs_for("v4")[table]
     expected = expected_rows(truth, table, project_id)
-    actual = {tuple(r[k] for k in ("project_id", *spec.primary_key)): r for r in table_rows(workdir, table)}
+    rows = table_rows(workdir, table)
+    actual = {tuple(r[k] for k in ("project_id", *spec.primary_key)): r for r in rows}
     problems = []
+    if len(rows) != len(actual):
+        problems.append(f"{table}: {len(rows) - len(actual)} rows duplicate a primary key")
     missing, extra = expected.keys() - actual.keys(), actual.keys() - expected.keys()
     if missing:
         problems.append(f"{table}: {len(missing)} rows missing, e.g. {sorted(missing)[:3]}")
