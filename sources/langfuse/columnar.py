@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-import orjson
 import pyarrow as pa
 
 from sources.langfuse.arrow import ARROW_TYPES, snake_case
+from sources.langfuse.http import decode_json_object
 
 DUCKDB_TYPES = {
     "timestamp": "TIMESTAMPTZ",
@@ -46,10 +46,6 @@ class _Closed(Exception):
     pass
 
 
-class BadBody(ValueError):
-    """The body is not the JSON object a page must be (truncated, mangled, HTML): worth a retry."""
-
-
 @dataclass
 class Page:
     """One decoded page: ``table`` when DuckDB decoded it, else ``rows`` (the API's camelCase dicts)."""
@@ -60,16 +56,6 @@ class Page:
 
     def __len__(self) -> int:
         return self.table.num_rows if self.table is not None else len(self.rows or ())
-
-
-def decode_json_object(content: bytes) -> dict[str, Any]:
-    try:
-        body = orjson.loads(content)
-    except orjson.JSONDecodeError:
-        raise BadBody("invalid or truncated JSON") from None
-    if not isinstance(body, dict):
-        raise BadBody("not a JSON object")
-    return body
 
 
 def python_page(content: bytes) -> Page:
@@ -102,17 +88,18 @@ class ColumnarDecoder:
             return python_page(content)
 
     def _decode(self, content: bytes) -> Page:
+        connection, path = self._scratch(content)
         with self._lock:
             query, layout = self._query, self._layout
         if query is None:
-            layout = self._probe_layout(content)
+            layout = self._probe_layout(connection, path)
             if layout is not None:
                 with self._lock:
                     if self._query is None:
                         self._adopt(layout)
                     query, layout = self._query, self._layout
         if query is not None:
-            page = self._decode_columnar(content, query, layout)
+            page = self._decode_columnar(connection, path, len(content), query, layout)
             if page is not None:
                 self.fast_pages += 1
                 return page
@@ -139,11 +126,10 @@ class ColumnarDecoder:
             self._layout = layout
             self._query = _query(layout)
 
-    def _probe_layout(self, content: bytes) -> dict[str, str] | None:
+    def _probe_layout(self, connection: duckdb.DuckDBPyConnection, path: str) -> dict[str, str] | None:
         """The first page's layout, read by DuckDB: decoding it in Python would cost ~50 MB of objects
         that the allocator then keeps. Keys in first-seen order; an undeclared key is text if its first
         value is a string, JSON otherwise, untyped while null: the Python path's rules exactly."""
-        connection, path = self._scratch(content)
         try:
             rows = connection.sql("SELECT json_keys(content, '$.data[*]') FROM read_text($1)",
                                   params=[path]).fetchall()
@@ -165,10 +151,10 @@ class ColumnarDecoder:
 
     # --- the fast path ------------------------------------------------------------------------------
 
-    def _decode_columnar(self, content: bytes, query: str, layout: dict[str, str]) -> Page | None:
-        connection, path = self._scratch(content)
+    def _decode_columnar(self, connection: duckdb.DuckDBPyConnection, path: str, size: int, query: str,
+                         layout: dict[str, str]) -> Page | None:
         try:
-            table = connection.sql(query, params=[path, len(content) + 1]).to_arrow_table()
+            table = connection.sql(query, params=[path, size + 1]).to_arrow_table()
         except duckdb.Error:
             return None  # not castable as laid out, or not JSON at all: the Python path says which
         if table.num_rows == 0:

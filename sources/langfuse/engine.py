@@ -275,7 +275,7 @@ class ResourceReader:
                 yield data
                 page_number += 1
 
-    def _tables_of(self, pages: Iterator[list[Row]]) -> Iterator[pa.Table]:
+    def _tables_of(self, pages: Iterator[list[Row] | pa.Table]) -> Iterator[pa.Table]:
         for page in pages:
             if not len(page):
                 continue

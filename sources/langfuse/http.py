@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 
 from sources.langfuse import settings
-from sources.langfuse.columnar import BadBody, decode_json_object
 from sources.langfuse.errors import (
     AuthenticationError,
     EndpointNotAvailableError,
@@ -33,6 +33,20 @@ log = logging.getLogger("langfuse_warehouse.http")
 _RETRYABLE_STATUS = {408, 409, 422, 429, 500, 502, 503, 504}
 
 T = TypeVar("T")
+
+
+class BadBody(ValueError):
+    """The body is not the JSON object a page must be (truncated, mangled, HTML): worth a retry."""
+
+
+def decode_json_object(content: bytes) -> dict[str, Any]:
+    try:
+        body = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        raise BadBody("invalid or truncated JSON") from None
+    if not isinstance(body, dict):
+        raise BadBody("not a JSON object")
+    return body
 
 
 class RequestPacer:

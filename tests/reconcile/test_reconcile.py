@@ -10,9 +10,8 @@ import duckdb
 import pytest
 
 from pipelines import reconcile as reconcile_module
-from sources.langfuse.columnar import decode_json_object
 from sources.langfuse.errors import ConfigurationError
-from sources.langfuse.http import LangfuseClient
+from sources.langfuse.http import LangfuseClient, decode_json_object
 from tests.sync.helpers import sync, table_rows
 from transforms.runner import build_models
 

@@ -10,7 +10,8 @@ import pytest
 
 from simulator import Simulator
 from sources.langfuse.arrow import rows_to_table
-from sources.langfuse.columnar import BadBody, ColumnarDecoder, python_page
+from sources.langfuse.columnar import ColumnarDecoder, python_page
+from sources.langfuse.http import BadBody
 from sources.langfuse.specs import OBSERVATION_FIELD_GROUPS, specs_for
 
 OBSERVATIONS = specs_for("v4")["observations"]
