@@ -11,12 +11,22 @@ from datetime import UTC, datetime, timedelta
 from pipelines import status as status_command
 from pipelines import verify as verify_command
 from pipelines.config import check_destination_name, check_transport, resolve_projects
+from pipelines.location import WarehouseLocation, locate_warehouse
+from pipelines.lock import WarehouseBusyError
 from pipelines.reconcile import format_reconcile
 from pipelines.sync import SyncOptions, SyncReport, run_sync
 from sources.langfuse import settings
 from sources.langfuse.engine import Privacy
 from sources.langfuse.errors import LangfuseSyncError
+from sources.langfuse.http import RetryPolicy
 from sources.langfuse.specs import table_names
+
+# Exit codes (README "Exit codes"): what a nightly job alerts on.
+EXIT_OK = 0
+EXIT_FAILED = 1  # verify found differences, or a mart or key test failed
+EXIT_ERROR = 2  # bad usage or configuration, or the sync stopped: nothing of that run was committed
+EXIT_PARTIAL = 3  # the sync committed what it read, but some resource could not be read
+EXIT_BUSY = 4  # another sync of this warehouse is running (without --wait)
 
 
 class UsageError(Exception):
@@ -69,7 +79,9 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database", "--bucket-url", dest="database", default="warehouse.duckdb",
                         help="DuckDB file, or the local path / bucket URL of the filesystem destination")
     parser.add_argument("--dataset", default="langfuse", help="schema (dataset) of the raw tables")
-    parser.add_argument("--pipelines-dir", default=None, help="where dlt keeps pipeline working state")
+    parser.add_argument("--pipelines-dir", default=None,
+                        help="where dlt keeps the pipeline's working state (default: a folder of this "
+                             "warehouse's own under dlt's data dir)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="memory cap of the DuckDB load (it spills beyond it); default 96MB")
     sync.add_argument("--allow-insecure-http", action="store_true",
                       help="allow plain http:// to a host other than this machine")
+    sync.add_argument("--max-retries", type=int, default=settings.MAX_RETRIES,
+                      help=f"give up on a request after this many retries (default {settings.MAX_RETRIES})")
+    sync.add_argument("--wait", action="store_true",
+                      help="if another sync of this warehouse is running, wait for it instead of exiting")
     sync.add_argument("--reconcile", type=_days, metavar="DAYS",
                       help="then compare the last DAYS days with Langfuse (ids and updatedAt only): mark rows "
                            "deleted upstream, refetch the hours with rows changed or added outside the lookback")
@@ -124,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="allow plain http:// to a host other than this machine")
 
     marts = commands.add_parser("marts", help="build the SQL models (DuckDB)")
-    marts.add_argument("--database", default="warehouse.duckdb")
+    marts.add_argument("--database", default="warehouse.duckdb", help="the DuckDB warehouse")
     marts.add_argument("--dataset", default="langfuse")
     marts.add_argument("--target-schema", default="analytics")
     return parser
@@ -146,6 +162,8 @@ def _sync_options(args: argparse.Namespace) -> SyncOptions:
     projects = resolve_projects(args.projects_file)
     for project in projects:
         check_transport(project.host, args.allow_insecure_http)
+    if args.max_retries < 0:
+        raise UsageError("--max-retries must be 0 or more")
     max_rpm = args.max_rpm if args.max_rpm else settings.PLAN_MAX_RPM.get(args.plan) if args.plan else None
     io_mode = "exclude" if args.exclude_io else "hash" if args.hash_io else "keep"
     return SyncOptions(
@@ -154,7 +172,14 @@ def _sync_options(args: argparse.Namespace) -> SyncOptions:
         until=args.until, lookback=args.lookback, settle_delay=args.settle_delay, chunk_rows=args.chunk_rows,
         full_refresh=args.full_refresh, max_rpm=max_rpm, duckdb_memory_limit=args.duckdb_memory, reconcile_days=args.reconcile,
         privacy=Privacy(io=io_mode, metadata="exclude" if args.exclude_metadata else "keep"),
+        retry=RetryPolicy(max_retries=args.max_retries), wait_for_lock=args.wait,
     )
+
+
+def _location(args: argparse.Namespace) -> WarehouseLocation:
+    """The one way every command finds its warehouse."""
+    return locate_warehouse(getattr(args, "destination", "duckdb"), args.database, args.dataset,
+                            getattr(args, "pipelines_dir", None))
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -170,23 +195,35 @@ def run_verify(args: argparse.Namespace) -> int:
         window = verify_command.resolve_window(args.since, args.until, settle_delay=args.settle_delay)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    report = verify_command.verify(projects, args.database, args.dataset, window, api=args.api,
-                                   destination=args.destination)
+    location = _location(args)
+    report = verify_command.verify(projects, location.database, location.dataset, window, api=args.api,
+                                   destination=location.destination)
     print(verify_command.format_report(report, show_matches=args.show_matches))
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def print_report(report: SyncReport) -> None:
     print(f"Synced {len(report.project_ids)} project(s) over the {report.api} API in {report.seconds:.1f}s "
           f"({report.loads} load(s), {report.requests} requests, {sum(report.retries.values())} retried).")
+    print(f"Warehouse: {report.warehouse}")
+    if report.state_repair:
+        print(f"Note: {report.state_repair}.")
     if report.nothing_new:
         print("Nothing new: the warehouse was already up to date.")
     else:
         width = max(len(t) for t in report.rows)
         for table, count in sorted(report.rows.items()):
             print(f"  {table:<{width}}  {count:>10,} rows loaded")
+    for resource in sorted({f.resource for f in report.unavailable}):
+        hosts = sorted({f.host for f in report.unavailable if f.resource == resource})
+        print(f"Not available on this server: {resource} ({', '.join(hosts)} answered 404); skipped.")
     if report.reconcile is not None:
         print(format_reconcile(report.reconcile))
+    if report.failed:
+        print(f"PARTIAL: {len(report.failed)} resource read(s) failed; everything else was committed, and "
+              "the next run reads these again from where they stopped:")
+        for failure in report.failed:
+            print(f"  FAILED {failure.cause}")
 
 
 def build_marts(database: str, raw_schema: str, target_schema: str) -> int:
@@ -201,7 +238,7 @@ def build_marts(database: str, raw_schema: str, target_schema: str) -> int:
         failures = run_model_tests(con, target_schema=target_schema)
     for failure in failures:
         print(f"key test failed: {failure}", file=sys.stderr)
-    return 0 if report.ok and not failures else 1
+    return EXIT_OK if report.ok and not failures else EXIT_FAILED
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,22 +246,27 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "sync":
-            print_report(run_sync(_sync_options(args)))
+            report = run_sync(_sync_options(args))
+            print_report(report)
+            return EXIT_PARTIAL if report.partial else EXIT_OK
         elif args.command == "status":
-            status_command.print_status(args.destination, args.database, args.dataset, args.pipelines_dir)
+            status_command.print_status(_location(args))
         elif args.command == "verify":
             return run_verify(args)
         elif args.command == "marts":
-            return build_marts(args.database, args.dataset, args.target_schema)
+            return build_marts(_location(args).database, args.dataset, args.target_schema)
+    except WarehouseBusyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
     except (LangfuseSyncError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 class _WithoutPandas:

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import dlt
 
-from pipelines.sync import SyncOptions, make_pipeline
+from pipelines.dlt_state import repair_local_state
+from pipelines.location import WarehouseLocation
+from pipelines.sync import make_pipeline
 from sources.langfuse.windows import parse_ts
 
 # A resource whose watermark is older than this is reported as behind.
@@ -33,10 +35,8 @@ class ResourceStatus:
         return datetime.now(UTC) - parse_ts(self.synced_until) > BEHIND_AFTER
 
 
-def _attach(destination: str, database: str, dataset: str, pipelines_dir: str | None) -> dlt.Pipeline:
-    options = SyncOptions(projects=[], destination=destination, database=database, dataset_name=dataset,
-                          pipelines_dir=pipelines_dir)
-    pipeline = make_pipeline(options)
+def _attach(location: WarehouseLocation) -> dlt.Pipeline:
+    pipeline, _ = repair_local_state(make_pipeline(location))
     pipeline.sync_destination()  # the warehouse holds the state of the last committed load
     return pipeline
 
@@ -69,8 +69,9 @@ def collect_status(pipeline: dlt.Pipeline) -> list[ResourceStatus]:
     return out
 
 
-def print_status(destination: str, database: str, dataset: str, pipelines_dir: str | None) -> None:
-    statuses = collect_status(_attach(destination, database, dataset, pipelines_dir))
+def print_status(location: WarehouseLocation) -> None:
+    print(f"Warehouse: {location.describe()}")
+    statuses = collect_status(_attach(location))
     if not statuses:
         print("No sync has run against this warehouse yet.")
         return

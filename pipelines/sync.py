@@ -5,22 +5,26 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
+from pipelines.dlt_state import repair_local_state
+from pipelines.location import WarehouseLocation, locate_warehouse
+from pipelines.lock import warehouse_lock
 from pipelines.reconcile import ReconcileReport, check_destination, reconcile
 from pipelines.recovery import clear_half_committed_packages, deduplicate_interrupted_loads
 from sources.langfuse import Connection, LangfuseProject, connect, detect_api, langfuse_source
 from sources.langfuse import settings as source_settings
 from sources.langfuse.engine import Privacy
 from sources.langfuse.errors import ConfigurationError, EndpointNotAvailableError, LangfuseSyncError
+from sources.langfuse.failures import FailureLog, ResourceFailure
 from sources.langfuse.http import RetryPolicy
 from sources.langfuse.memory import release_freed_memory
+from sources.langfuse.specs import table_names
 from sources.langfuse.windows import floor_ms
 
 log = logging.getLogger("langfuse_warehouse.sync")
@@ -52,6 +56,11 @@ class SyncOptions:
     duckdb_memory_limit: str = "96MB"
     # After the incremental rounds, compare the last N days with the API: mark deletes, refetch changes.
     reconcile_days: int | None = None
+    # Wait for another sync of the same warehouse to finish instead of stopping at once.
+    wait_for_lock: bool = False
+
+    def location(self) -> WarehouseLocation:
+        return locate_warehouse(self.destination, self.database, self.dataset_name, self.pipelines_dir)
 
 
 @dataclass
@@ -64,36 +73,45 @@ class SyncReport:
     retries: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     reconcile: ReconcileReport | None = None
+    warehouse: str = ""  # what was written: destination, absolute path or URL, dataset
+    state_repair: str | None = None  # said when the local working state was repaired from the warehouse
+    failures: list[ResourceFailure] = field(default_factory=list)  # resources that stopped alone
 
     @property
     def nothing_new(self) -> bool:
         return sum(self.rows.values()) == 0
 
+    @property
+    def failed(self) -> list[ResourceFailure]:
+        return [f for f in self.failures if not f.unavailable]
 
-def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
-    if options.destination == "duckdb":
-        if Path(options.database).stem == options.dataset_name:
-            # DuckDB names the catalog after the file: a schema of the same name is ambiguous.
-            raise ConfigurationError(
-                f"the DuckDB file {options.database} and the dataset {options.dataset_name!r} share a name; "
-                "rename one (e.g. --database warehouse.duckdb)"
-            )
+    @property
+    def unavailable(self) -> list[ResourceFailure]:
+        return [f for f in self.failures if f.unavailable]
+
+    @property
+    def partial(self) -> bool:
+        """Some resource could not be read (an endpoint an older server lacks does not count)."""
+        return bool(self.failed)
+
+
+def make_pipeline(location: WarehouseLocation, duckdb_memory_limit: str = "96MB") -> dlt.Pipeline:
+    if location.destination == "duckdb":
         # DuckDB would take 80% of RAM for a merge; a cap (and one thread, whose buffers the cap
         # then covers) makes it spill instead, keeping a nightly load's memory flat however large the
         # backfill. Raise it (--duckdb-memory) if rows of many MB each ever exhaust it.
-        credentials = DuckDbCredentials(options.database, global_config={"memory_limit": options.duckdb_memory_limit, "preserve_insertion_order": False, "threads": 1})
+        credentials = DuckDbCredentials(location.database, global_config={"memory_limit": duckdb_memory_limit, "preserve_insertion_order": False, "threads": 1})
         destination: Any = dlt.destinations.duckdb(credentials)
-    elif options.destination == "filesystem":
-        destination = dlt.destinations.filesystem(options.database)
+    elif location.destination == "filesystem":
+        destination = dlt.destinations.filesystem(location.database)
     else:
-        destination = options.destination  # any dlt destination, configured the dlt way
-    kwargs: dict[str, Any] = {"pipelines_dir": options.pipelines_dir} if options.pipelines_dir else {}
+        destination = location.destination  # any dlt destination, configured the dlt way
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
         destination=destination,
-        dataset_name=options.dataset_name,
+        dataset_name=location.dataset,
+        pipelines_dir=location.pipelines_dir,
         progress="log" if log.isEnabledFor(logging.DEBUG) else None,
-        **kwargs,
     )
 
 
@@ -126,19 +144,31 @@ def run_sync(options: SyncOptions) -> SyncReport:
     started = datetime.now(UTC)
     if options.reconcile_days:
         check_destination(options.destination)
+    location = options.location()
+    with warehouse_lock(location.lock_path, location.describe(), wait=options.wait_for_lock):
+        report = _run_locked(options, location, started)
+    report.seconds = (datetime.now(UTC) - started).total_seconds()
+    return report
+
+
+def _run_locked(options: SyncOptions, location: WarehouseLocation, started: datetime) -> SyncReport:
     connections = _connect_all(options)
     try:
         api = options.api if options.api != "auto" else _detect_api(connections[0])
-        report = SyncReport(api=api, project_ids=[c.project_id for c in connections])
-        pipeline = make_pipeline(options)
+        report = SyncReport(api=api, project_ids=[c.project_id for c in connections],
+                            warehouse=location.describe())
+        pipeline = make_pipeline(location, options.duckdb_memory_limit)
         clear_half_committed_packages(pipeline.working_dir)
         deduplicate_interrupted_loads(pipeline.working_dir)
+        pipeline, report.state_repair = repair_local_state(pipeline)
         run_end = floor_ms(started - options.settle_delay)
+        failures = FailureLog()
         for round_number in range(options.max_rounds):
             source = langfuse_source(
                 connections, api=api, resources=options.resources, run_end=run_end, since=options.since,
                 until=options.until, lookback=options.lookback, chunk_rows=options.chunk_rows,
                 privacy=options.privacy, full_refresh=options.full_refresh if round_number == 0 else (),
+                failures=failures,
             )
             try:
                 pipeline.run(source, loader_file_format=_loader_format(options))
@@ -153,10 +183,14 @@ def run_sync(options: SyncOptions) -> SyncReport:
                         report.rows[table] += count
             if not _pending(pipeline):
                 break
+        report.failures = [_with_hint(f, api) for f in failures.failures]
         if options.reconcile_days:
+            # A resource that could not be read this run is not compared either.
+            read = [name for name in options.resources or table_names(api)
+                    if name not in {f.resource for f in report.failures}]
             try:
                 report.reconcile = reconcile(pipeline, connections, api, options.reconcile_days,
-                                             privacy=options.privacy, resources=options.resources, now=started)
+                                             privacy=options.privacy, resources=read, now=started)
             except Exception as error:
                 raise _unwrap(error, api) from None
         for connection in connections:
@@ -165,7 +199,6 @@ def run_sync(options: SyncOptions) -> SyncReport:
     finally:
         for connection in connections:
             connection.client.close()
-    report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report
 
 
@@ -180,13 +213,21 @@ def _detect_api(connection: Connection) -> str:
         ) from None
 
 
+LEGACY_HINT = "If this is a self-hosted Langfuse v3 server, use --api legacy."
+
+
+def _with_hint(failure: ResourceFailure, api: str) -> ResourceFailure:
+    """Only a missing /v2/observations says the server is not v4; any other 404 is one endpoint."""
+    if api == "v4" and failure.resource == "observations" and isinstance(failure.error, EndpointNotAvailableError):
+        return replace(failure, error=EndpointNotAvailableError(f"{failure.error}. {LEGACY_HINT}"))
+    return failure
+
+
 def _unwrap(error: Exception, api: str) -> Exception:
     """dlt wraps errors raised inside resources; surface ours with a hint where one helps."""
     cause: BaseException | None = error
     while cause is not None and not isinstance(cause, LangfuseSyncError):
         cause = cause.__cause__ or cause.__context__
-    if isinstance(cause, EndpointNotAvailableError) and api == "v4":
-        return EndpointNotAvailableError(f"{cause}. If this is a self-hosted Langfuse v3 server, use --api legacy.")
     if isinstance(cause, LangfuseSyncError):
         step = getattr(error, "step", None)
         return type(cause)(f"{cause}" + (f" (during {step})" if step else ""))

@@ -15,12 +15,15 @@ from typing import Any
 
 # Kinds and what the server does for each:
 #   status codes: "429", "500", "502", "503", "422" answer with Langfuse's JSON body for that code;
+#   "404" and "403" answer as a server without that endpoint, or a key not allowed to read it, does;
 #   "html_502": a proxy's HTML error page; "slow": serve normally after ``slow_ms``;
 #   "drop": close the socket without answering; "drop_mid_body": headers and half the body, then close;
 #   "malformed_json": 200 with a body cut in half (valid Content-Length, invalid JSON);
 #   "truncated": Content-Length larger than the body that is sent, then close;
 #   "wrong_content_type": the real body labelled text/html.
 FAULT_KINDS = (
+    "403",
+    "404",
     "429",
     "500",
     "502",
@@ -34,6 +37,10 @@ FAULT_KINDS = (
     "truncated",
     "wrong_content_type",
 )
+
+
+# A scripted count no run reaches: the fault holds until the plan is cleared.
+FOREVER = 2**62
 
 
 @dataclass
@@ -96,6 +103,11 @@ class FaultPlan:
             self.scripted.append(ScriptedFault(kind, count, path, method))
         return self
 
+    def always(self, kind: str, path: str, method: str | None = None) -> FaultPlan:
+        """``kind`` for every request on ``path`` (a prefix) until cleared: an endpoint that is missing
+        or down for good."""
+        return self.script(kind, FOREVER, path, method)
+
     def clear(self) -> None:
         with self._lock:
             self.scripted.clear()
@@ -148,6 +160,11 @@ def error_body(kind: str) -> tuple[int, Any, str]:
             "or reduce the page size."
         )
         return 422, {"message": advice, "error": "Request timed out"}, "application/json; charset=utf-8"
+    if kind == "404":
+        return 404, {"message": "Route not found", "error": "LangfuseNotFoundError"}, "application/json; charset=utf-8"
+    if kind == "403":
+        return (403, {"message": "Access denied - insufficient permissions for this endpoint"},
+                "application/json; charset=utf-8")
     if kind == "503":
         return 503, {"message": "Service Unavailable"}, "application/json; charset=utf-8"
     if kind == "502":

@@ -233,7 +233,7 @@ def fault_answer(fault: Fault) -> Answer | None:
             limit=1000, remaining=0, reset_at=now + fault.retry_after, retry_after=fault.retry_after
         )
         return _rate_limited(verdict)
-    if fault.kind in ("500", "502", "503", "422", "html_502"):
+    if fault.kind in ("403", "404", "500", "502", "503", "422", "html_502"):
         status, body, content_type = error_body(fault.kind)
         return _encode(status, body, content_type, {})
     return None

@@ -13,6 +13,7 @@ Everything else is read in full and merged. Every row carries ``project_id``.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,8 @@ from dlt.sources import DltResource
 
 from sources.langfuse import settings
 from sources.langfuse.engine import Privacy, ResourceReader
-from sources.langfuse.errors import ConfigurationError, EndpointNotAvailableError
+from sources.langfuse.errors import ConfigurationError, EndpointNotAvailableError, LangfuseSyncError
+from sources.langfuse.failures import FailureLog, is_isolated
 from sources.langfuse.http import LangfuseClient, RetryPolicy
 from sources.langfuse.specs import ResourceSpec, specs_for, table_names
 from sources.langfuse.windows import RunBounds, floor_ms
@@ -102,15 +104,32 @@ def column_hints(spec: ResourceSpec, privacy: Privacy) -> dict[str, dict[str, An
 
 
 def _resource(spec: ResourceSpec, connections: Sequence[Connection], make_reader, privacy: Privacy,
-              reset: bool) -> DltResource:
+              reset: bool, failures: FailureLog) -> DltResource:
     def read() -> Iterator[pa.Table]:
         state = dlt.current.resource_state()
         for connection in connections:
+            if failures.has(spec.name, connection.project_id):
+                continue  # failed in an earlier round of this run: reported once, tried again next run
             project_state = state.setdefault("projects", {}).setdefault(connection.project_id, {})
+            before = copy.deepcopy(project_state)
             if reset:  # --full-refresh: forget the watermark; cleared in the same load that rereads
                 project_state.clear()
             reader: ResourceReader = make_reader(connection, spec)
-            yield from reader.tables(project_state)
+            try:
+                yield from reader.tables(project_state)
+            except LangfuseSyncError as error:
+                if not is_isolated(error):
+                    raise
+                # Only this resource of this project stops: its state goes back to where the last
+                # committed run left it (the watermark does not move), the others read on and commit.
+                project_state.clear()
+                project_state.update(before)
+                project_state["more_pending"] = False
+                failure = failures.record(spec.name, connection.project_id, connection.project.host,
+                                          reader.scope, error, spec.optional)
+                # A missing optional endpoint is said once, in the run's summary.
+                log.log(logging.INFO if failure.unavailable else logging.WARNING, "%s", error)
+                continue
             project_state["more_pending"] = reader.more_pending
             project_state["last_run_rows"] = reader.rows_read
             project_state["last_run_at"] = datetime.now(UTC).isoformat()
@@ -139,11 +158,13 @@ def langfuse_source(
     chunk_rows: int = settings.DEFAULT_CHUNK_ROWS,
     privacy: Privacy | None = None,
     full_refresh: Sequence[str] = (),
+    failures: FailureLog | None = None,
 ) -> Iterator[DltResource]:
     """The resources of the ``api`` generation ("v4" or "legacy") for the connected projects.
 
     ``run_end`` (default: now − ``settle_delay``) is the frozen upper bound of every window in
     this run; ``since``/``until`` ask for an explicit range (a backfill) instead of what is new.
+    A resource that cannot be read is recorded in ``failures`` and stops alone (``failures.py``).
     """
     specs = specs_for(api)
     unknown = sorted(set(resources or []) - set(table_names(api)))
@@ -158,10 +179,12 @@ def langfuse_source(
         until=until,
     )
     privacy = privacy or Privacy()
+    failures = failures if failures is not None else FailureLog()
 
     def make_reader(connection: Connection, spec: ResourceSpec) -> ResourceReader:
         return ResourceReader(connection.client, connection.project_id, spec, specs, bounds, privacy, chunk_rows)
 
     for name in table_names(api):
         if resources is None or name in resources:
-            yield _resource(specs[name], connections, make_reader, privacy, reset=name in full_refresh)
+            yield _resource(specs[name], connections, make_reader, privacy, reset=name in full_refresh,
+                            failures=failures)

@@ -107,6 +107,7 @@ class ResourceReader:
     _decoder: ColumnarDecoder | None = field(default=None, repr=False)
     _fetched: int = 0
     _consumed: int = 0
+    scope: str | None = None  # what is being read ("full read", "window [from, to)"): named on failure
 
     # --- public ---------------------------------------------------------------------------------
 
@@ -142,6 +143,7 @@ class ResourceReader:
     def _naming_failures(self, what: str) -> Iterator[None]:
         """A failure deep in paging names the endpoint and cause; the operator also needs to know
         which table, project and time range stopped, to judge what the next run will re-read."""
+        self.scope = what
         try:
             yield
         except LangfuseSyncError as error:

@@ -9,6 +9,10 @@ class AuthenticationError(LangfuseSyncError):
     pass
 
 
+class AccessDeniedError(AuthenticationError):
+    """403: the keys are valid but may not read this endpoint (a key scoped to fewer resources)."""
+
+
 class EndpointNotAvailableError(LangfuseSyncError):
     pass
 

@@ -22,6 +22,7 @@ import orjson
 
 from sources.langfuse import settings
 from sources.langfuse.errors import (
+    AccessDeniedError,
     AuthenticationError,
     EndpointNotAvailableError,
     ResponseError,
@@ -179,6 +180,10 @@ class LangfuseClient:
             detail = str(error).strip()[:160]
             raise _Transient(f"connection: {type(error).__name__}" + (f" ({detail})" if detail else "")) from None
         status = response.status_code
+        if status == 403 and path != "/projects":
+            # The keys were accepted at connect (/projects): this one endpoint is closed to them.
+            raise AccessDeniedError(f"{self.host}{settings.API_PREFIX}{path} answered 403 ({_message(response)}): "
+                                    "the key pair may not read this endpoint")
         if status in (401, 403):
             raise AuthenticationError(
                 f"Langfuse at {self.host} refused the API keys ({status} {_message(response)}). Check "

@@ -55,6 +55,9 @@ class ResourceSpec:
     columns: Mapping[str, str] = field(default_factory=dict)  # snake_case column -> dlt data type
     shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # on the snake_case row
     is_table: bool = True  # False for an index that only feeds children (prompt names)
+    # Newer than some servers a sync meets (evaluators and rules moved from /unstable to /v2 with SDK 5;
+    # annotation queues arrived late in v3): a 404 means "not on this server", not a failed sync.
+    optional: bool = False
     description: str = ""
 
 
@@ -183,11 +186,13 @@ SHARED: tuple[ResourceSpec, ...] = (
     ResourceSpec(
         "annotation_queues", "/annotation-queues", ("id",), "offset", 100, BOTH,
         columns={"score_config_ids": _JSON, **_CREATED_UPDATED},
+        optional=True,
     ),
     ResourceSpec(
         "annotation_queue_items", "/annotation-queues/{queueId}/items", ("id",), "offset", 100, BOTH,
         parent="annotation_queues", expand=_queue_items,
         columns={"completed_at": _TS, **_CREATED_UPDATED},
+        optional=True,
     ),
 )
 
@@ -222,11 +227,13 @@ V4_ONLY: tuple[ResourceSpec, ...] = (
         "evaluators", "/v2/evaluators", ("id",), "cursor", 100, V4,
         columns={"version": _BIG, "variables": _JSON, "output_definition": _JSON, "model_config": _JSON,
                  "evaluation_rule_count": _BIG, **_CREATED_UPDATED},
+        optional=True,
     ),
     ResourceSpec(
         "evaluation_rules", "/v2/evaluation-rules", ("id",), "cursor", 100, V4,
         columns={"evaluator": _JSON, "enabled": _BOOL, "sampling": _DBL, "filter": _JSON, "mapping": _JSON,
                  **_CREATED_UPDATED},
+        optional=True,
     ),
 )
 

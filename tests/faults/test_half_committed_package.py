@@ -9,7 +9,7 @@ from tests.sync.helpers import differences, options, sync
 
 def test_a_package_left_both_extracted_and_normalized_is_loaded_once(sim, tmp_path):
     settings = options(sim, tmp_path, resources=["observations"])
-    pipeline = make_pipeline(settings)
+    pipeline = make_pipeline(settings.location())
     connection = connect(settings.projects[0])
     try:
         pipeline.extract(langfuse_source([connection], resources=["observations"]))

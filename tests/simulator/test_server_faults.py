@@ -21,6 +21,8 @@ PATH = "/api/public/v2/observations"
         ("503", 503, lambda r: r.json() == {"message": "Service Unavailable"}),
         ("422", 422, lambda r: r.json()["error"] == "Request timed out"),
         ("html_502", 502, lambda r: r.headers["content-type"].startswith("text/html") and "<html>" in r.text),
+        ("404", 404, lambda r: r.json()["error"] == "LangfuseNotFoundError"),
+        ("403", 403, lambda r: "insufficient permissions" in r.json()["message"]),
     ],
 )
 def test_status_faults_answer_langfuses_bodies_then_the_path_recovers(
@@ -95,3 +97,12 @@ def test_probabilistic_faults_replay_identically_from_the_same_seed():
 def test_unknown_fault_kinds_are_refused():
     with pytest.raises(ValueError):
         FaultPlan(probabilities={"teapot": 0.1})
+
+
+def test_a_fault_for_always_holds_on_its_path_until_the_plan_is_cleared(fresh_sim, fresh_client):
+    fresh_sim.faults.always("404", path="/api/public/v2/evaluators")
+    for _ in range(3):
+        assert fresh_client.get("/api/public/v2/evaluators").status_code == 404
+    assert fresh_client.get(PATH, params={"limit": 1}).status_code == 200
+    fresh_sim.faults.clear()
+    assert fresh_client.get("/api/public/v2/evaluators").status_code == 200
