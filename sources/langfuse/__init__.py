@@ -26,7 +26,12 @@ from dlt.sources import DltResource
 
 from sources.langfuse import settings
 from sources.langfuse.engine import Privacy, ResourceReader
-from sources.langfuse.errors import ConfigurationError, EndpointNotAvailableError, LangfuseSyncError
+from sources.langfuse.errors import (
+    ConfigurationError,
+    EndpointNotAvailableError,
+    LangfuseSyncError,
+    RetriesExhaustedError,
+)
 from sources.langfuse.failures import FailureLog, is_isolated
 from sources.langfuse.http import LangfuseClient, RetryPolicy
 from sources.langfuse.specs import ResourceSpec, specs_for, table_names
@@ -92,6 +97,11 @@ def detect_api(client: LangfuseClient) -> str:
         return "v4"
     except EndpointNotAvailableError:
         return "legacy"
+    except RetriesExhaustedError as error:
+        # A v3 server answers 404 for the route it lacks; one that keeps failing on it (5xx, timeouts)
+        # has it. Saying v4 lets that one resource fail alone while the others are read.
+        log.warning("assuming the v4 API: %s", error)
+        return "v4"
 
 
 def column_hints(spec: ResourceSpec, privacy: Privacy) -> dict[str, dict[str, Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -278,6 +278,13 @@ class ResourceReader:
                 page_number += 1
 
     def _tables_of(self, pages: Iterator[list[Row] | pa.Table]) -> Iterator[pa.Table]:
+        # Closed here, not whenever the garbage collector gets to it: a failure's traceback keeps the
+        # page generators alive, and their prefetch thread may still be decoding with the columnar
+        # decoder's connection, which the caller then closes (DuckDB refuses: connection busy).
+        with closing(pages):
+            yield from self._tables_of_pages(pages)
+
+    def _tables_of_pages(self, pages: Iterator[list[Row] | pa.Table]) -> Iterator[pa.Table]:
         for page in pages:
             if not len(page):
                 continue

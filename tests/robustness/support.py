@@ -7,7 +7,9 @@ from typing import Any
 
 import duckdb
 
+from pipelines.sync import SyncReport
 from simulator import Simulator
+from sources.langfuse.failures import ResourceFailure
 from sources.langfuse.http import RetryPolicy
 from tests.sync.helpers import differences
 
@@ -46,3 +48,10 @@ def assert_one_clear_line(message: str, *mentions: str) -> None:
     assert "\n" not in message, message
     for mention in mentions:
         assert mention in message, f"{mention!r} not in: {message}"
+
+
+def the_one_failure(report: SyncReport) -> ResourceFailure:
+    """A run where one resource stopped alone: partial, and that resource's failure."""
+    assert report.partial, "the run was not partial"
+    [failure] = report.failed
+    return failure

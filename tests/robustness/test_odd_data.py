@@ -7,12 +7,12 @@ import dlt
 import pytest
 
 from pipelines.sync import PIPELINE_NAME
-from sources.langfuse.errors import LangfuseSyncError
 from tests.robustness.support import (
     assert_exact_copy,
     assert_one_clear_line,
     edit_observations,
     observations_newest_first,
+    the_one_failure,
     warehouse_keys,
 )
 from tests.sync.helpers import differences, sync, table_rows
@@ -126,9 +126,8 @@ def test_a_value_that_cannot_be_typed_stops_the_run_clearly_and_loses_nothing(si
     original = {key: next(o for o in sim.store.observations if o["id"] == bad)[key] for key in fields}
     edit_observations(sim, {bad}, **fields)
 
-    with pytest.raises(LangfuseSyncError) as failure:
-        sync(sim, tmp_path, resources=["observations"], lookback=EVERYTHING)
-    assert_one_clear_line(str(failure.value), "observations (project ", "window [", "could not be loaded", *mentions)
+    failure = the_one_failure(sync(sim, tmp_path, resources=["observations"], lookback=EVERYTHING))
+    assert_one_clear_line(failure.cause, "observations (project ", "window [", "could not be loaded", *mentions)
     assert set(warehouse_keys(tmp_path, "observations", "trace_id, id")) == committed
     assert _watermark(tmp_path, project_id) == watermark
 

@@ -52,7 +52,8 @@ def test_the_secret_key_appears_in_nothing_a_sync_produces(sentinel_sim, tmp_pat
     failing(lambda: sync(sentinel_sim, tmp_path, projects=[LangfuseProject(sentinel_sim.base_url, PUBLIC, SECRET + "x")]))
     # Retries exhausted in the middle of a resource.
     sentinel_sim.faults = FaultPlan().script("500", count=1_000, path="/api/public/v3/scores")
-    failing(lambda: sync(sentinel_sim, tmp_path, retry=GIVE_UP_FAST))
+    partial = sync(sentinel_sim, tmp_path, retry=GIVE_UP_FAST)
+    errors.extend(repr(failure) + failure.cause for failure in partial.failures)
     sentinel_sim.faults = None
     # The command line, verbose, with the keys from the environment.
     monkeypatch.setenv("LANGFUSE_HOST", sentinel_sim.base_url)

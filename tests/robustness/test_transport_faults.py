@@ -7,7 +7,13 @@ import pytest
 
 from simulator.faults import FaultPlan
 from sources.langfuse.errors import LangfuseSyncError
-from tests.robustness.support import GIVE_UP_FAST, assert_exact_copy, assert_one_clear_line, warehouse_keys
+from tests.robustness.support import (
+    GIVE_UP_FAST,
+    assert_exact_copy,
+    assert_one_clear_line,
+    the_one_failure,
+    warehouse_keys,
+)
 from tests.sync.helpers import sync
 
 OBSERVATIONS = "/api/public/v2/observations"
@@ -40,9 +46,9 @@ def test_a_persistent_fault_stops_with_one_line_naming_resource_window_endpoint_
     sim.add_traces(3, at=datetime.now(UTC) - timedelta(minutes=20))
 
     sim.faults = FaultPlan().script(kind, count=1_000, path=OBSERVATIONS)
-    with pytest.raises(LangfuseSyncError) as failure:  # api given: the auto-detection probe is tested below
-        sync(sim, tmp_path, resources=TABLES, retry=GIVE_UP_FAST, api="v4")
-    assert_one_clear_line(str(failure.value), "observations (project ", "window [", OBSERVATIONS,
+    # api given: the auto-detection probe is tested below
+    failure = the_one_failure(sync(sim, tmp_path, resources=TABLES, retry=GIVE_UP_FAST, api="v4"))
+    assert_one_clear_line(failure.cause, "observations (project ", "window [", OBSERVATIONS,
                           "failed 3 times", PERSISTENT[kind])
     assert set(warehouse_keys(tmp_path, "observations", "trace_id, id")) == committed
 
@@ -51,18 +57,19 @@ def test_a_persistent_fault_stops_with_one_line_naming_resource_window_endpoint_
     assert_exact_copy(sim, tmp_path, first.project_ids[0], *TABLES)
 
 
-def test_a_failing_api_detection_probe_says_so_and_how_to_skip_it(sim, tmp_path):
-    sim.faults = FaultPlan().script("502", count=1_000, path=OBSERVATIONS)
-    with pytest.raises(LangfuseSyncError) as failure:
-        sync(sim, tmp_path, resources=["datasets"], retry=GIVE_UP_FAST)
-    assert_one_clear_line(str(failure.value), "detecting the API version", OBSERVATIONS, "http 502", "--api v4")
+def test_a_detection_probe_that_keeps_failing_means_v4_and_only_observations_fail(sim, tmp_path):
+    """A v3 server answers 404 for /v2/observations; one that answers 502 without end has the route."""
+    sim.faults = FaultPlan().always("502", path=OBSERVATIONS)
+    report = sync(sim, tmp_path, resources=["observations", "datasets"], retry=GIVE_UP_FAST)
+    assert report.api == "v4"
+    assert_one_clear_line(the_one_failure(report).cause, "observations (project ", OBSERVATIONS, "http 502")
+    assert_exact_copy(sim, tmp_path, report.project_ids[0], "datasets")
 
 
 def test_a_failing_full_read_names_the_resource_and_says_it_was_a_full_read(sim, tmp_path):
     sim.faults = FaultPlan().script("500", count=1_000, path="/api/public/v2/datasets")
-    with pytest.raises(LangfuseSyncError) as failure:
-        sync(sim, tmp_path, resources=["datasets"], retry=GIVE_UP_FAST)
-    assert_one_clear_line(str(failure.value), "datasets (project ", "full read", "/v2/datasets", "http 500")
+    failure = the_one_failure(sync(sim, tmp_path, resources=["datasets"], retry=GIVE_UP_FAST))
+    assert_one_clear_line(failure.cause, "datasets (project ", "full read", "/v2/datasets", "http 500")
 
 
 def test_wrong_keys_fail_at_once_naming_the_host_and_the_variables_to_check(sim, tmp_path):
