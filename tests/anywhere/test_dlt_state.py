@@ -49,4 +49,5 @@ def test_a_dropped_pipeline_restores_the_state_of_the_warehouse_on_its_next_run(
     pipeline, note = dlt_state.repair_local_state(pipeline)
     assert note is not None and "restored from the warehouse" in note
     pipeline.run(counted())
-    assert pipeline.state["sources"]["w"]["resources"]["t"]["n"] == 2  # 1 restored, +1
+    [source] = pipeline.state["sources"].values()
+    assert source["resources"]["t"]["n"] == 2  # 1 restored from the warehouse, +1
