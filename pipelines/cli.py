@@ -24,7 +24,7 @@ from sources.langfuse.specs import table_names
 # Exit codes (README "Exit codes"): what a nightly job alerts on.
 EXIT_OK = 0
 EXIT_FAILED = 1  # verify found differences, or a mart or key test failed
-EXIT_ERROR = 2  # bad usage or configuration, or the sync stopped: nothing of that run was committed
+EXIT_ERROR = 2  # bad usage or configuration, or the sync stopped (loads it had committed stay)
 EXIT_PARTIAL = 3  # the sync committed what it read, but some resource could not be read
 EXIT_BUSY = 4  # another sync of this warehouse is running (without --wait)
 

@@ -58,11 +58,3 @@ class FailureLog:
 
     def has(self, resource: str, project_id: str) -> bool:
         return any(f.resource == resource and f.project_id == project_id for f in self.failures)
-
-    @property
-    def failed(self) -> list[ResourceFailure]:
-        return [f for f in self.failures if not f.unavailable]
-
-    @property
-    def unavailable(self) -> list[ResourceFailure]:
-        return [f for f in self.failures if f.unavailable]
