@@ -69,6 +69,21 @@ def main() -> None:
         print(f"  command: LANGFUSE_HOST=... {shown(cli.command)}")
         seconds, loaded, requests = in_process_noop(sim.base_url, workdir)
         print(f"no-op run_sync (warm): {seconds:.2f}s ({requests} requests, {loaded:,} rows loaded)")
+        print(f"  working-state check against the warehouse (part of every run): {state_check(workdir) * 1000:.0f} ms")
+
+
+def state_check(workdir: Path) -> float:
+    """What every run pays to compare its local state with the warehouse's (pipelines/dlt_state.py)."""
+    from pipelines.dlt_state import repair_local_state
+    from pipelines.location import locate_warehouse
+    from pipelines.sync import make_pipeline
+
+    pipeline = make_pipeline(locate_warehouse("duckdb", str(workdir / "warehouse.duckdb"), "langfuse",
+                                              str(workdir / "dlt")))
+    started = time.perf_counter()
+    _, repaired = repair_local_state(pipeline)
+    assert repaired is None, repaired
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -281,8 +281,12 @@ class ResourceReader:
         # Closed here, not whenever the garbage collector gets to it: a failure's traceback keeps the
         # page generators alive, and their prefetch thread may still be decoding with the columnar
         # decoder's connection, which the caller then closes (DuckDB refuses: connection busy).
-        with closing(pages):
+        try:
             yield from self._tables_of_pages(pages)
+        finally:
+            close = getattr(pages, "close", None)  # a generator; tests hand in plain iterators
+            if close is not None:
+                close()
 
     def _tables_of_pages(self, pages: Iterator[list[Row] | pa.Table]) -> Iterator[pa.Table]:
         for page in pages:

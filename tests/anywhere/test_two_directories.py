@@ -106,3 +106,15 @@ def test_a_warehouse_restored_from_a_backup_is_the_truth_for_what_comes_next(use
     assert "restored from the warehouse" in repaired.stdout
     # The new traces' scores are stamped minutes after their traces, in this test's future: left out.
     assert_exact(sim, workdir, [t for t in TABLES if t != "scores"])
+
+
+def test_a_warehouse_synced_with_another_working_folder_carries_on_from_its_own_state(user, sim, tmp_path):
+    """Upgrading from the shared default folder (or dropping --pipelines-dir): the new folder starts from
+    the state the warehouse holds, so nothing is read twice and nothing is skipped."""
+    workdir = tmp_path / "job"
+    old = user.sync(sim, workdir, "--pipelines-dir", str(user.home / ".dlt" / "pipelines"))
+    assert old.returncode == 0, old.stderr
+    moved = user.sync(sim, workdir)
+    assert moved.returncode == 0, moved.stderr
+    assert "Nothing new" in moved.stdout
+    assert_exact(sim, workdir)
