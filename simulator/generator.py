@@ -25,7 +25,15 @@ import random
 from datetime import UTC, datetime
 
 from simulator.gen_catalog import build_catalog
-from simulator.gen_common import MS_PER_DAY, MS_PER_MINUTE, MS_PER_SECOND, parse_iso_ms, to_ms, uuid_str
+from simulator.gen_common import (
+    MS_PER_DAY,
+    MS_PER_MINUTE,
+    MS_PER_SECOND,
+    json_text,
+    parse_iso_ms,
+    to_ms,
+    uuid_str,
+)
 from simulator.gen_experiments import RUN_PLANS, build_experiments, experiment_trace_count
 from simulator.gen_extras import build_annotation_queue_items, build_comments, build_sessions
 from simulator.gen_scores import ScoreFactory
@@ -67,6 +75,7 @@ def generate(
         )
     ]
     _share_span_ids(rng_for("span-ids"), production)
+    _attach_large_documents(rng_for("large-io"), production)
 
     experiments = build_experiments(
         rng_for("experiments"),
@@ -243,6 +252,24 @@ def _share_span_ids(rng: random.Random, production: list[BuiltTrace]) -> None:
         (first_trace, first), (second_trace, second) = rng.sample(leaves, 2)
         if first_trace != second_trace:
             second["id"] = first["id"]
+
+
+# Whole manuals pasted into a prompt: a page holding three of them is over the 5 MB response cap, so a
+# client must lower its page size (``Unkindness.response_cap_bytes``); one of them alone is not.
+LARGE_INPUT_CHARS = 1_800_000
+LARGE_DOCUMENTS_PER_TRACE = 3
+
+
+def _attach_large_documents(rng: random.Random, production: list[BuiltTrace]) -> None:
+    """Give the child steps of one trace per 5,000 (at least one) inputs of ~1.8 MB each."""
+    candidates = [built for built in production if len(built.observations) > LARGE_DOCUMENTS_PER_TRACE]
+    for built in rng.sample(candidates, min(len(candidates), 1 + len(production) // 5000)):
+        for row in built.observations[1 : 1 + LARGE_DOCUMENTS_PER_TRACE]:
+            words = " ".join(rng.choice(MANUAL_WORDS) for _ in range(64))
+            row["input"] = json_text({"document": (words + "\n") * (LARGE_INPUT_CHARS // (len(words) + 1))})
+
+
+MANUAL_WORDS = ("router", "firmware", "reset", "warranty", "section", "步骤", "ℹ️", "port", "LED", "cable")
 
 
 def _session_scores(

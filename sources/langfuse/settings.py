@@ -20,6 +20,11 @@ ITEM_ROWS = 10_000
 # Requests per minute of the Cloud plans' general bucket (the tightest one a sync uses).
 PLAN_MAX_RPM = {"hobby": 30, "core": 100, "pro": 1000, "unlimited": None}
 
+# More rows than a page in one millisecond of a legacy list, which keeps no order among them: read it
+# until this many passes in a row find no new row (at most TIE_MAX_PASSES passes).
+TIE_STABLE_PASSES = 3
+TIE_MAX_PASSES = 12
+
 MAX_RETRIES = 8
 RETRY_AFTER_CAP_SECONDS = 300.0
 BACKOFF_BASE_SECONDS = 0.5

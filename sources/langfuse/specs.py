@@ -55,6 +55,11 @@ class ResourceSpec:
     columns: Mapping[str, str] = field(default_factory=dict)  # snake_case column -> dlt data type
     shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # on the snake_case row
     is_table: bool = True  # False for an index that only feeds children (prompt names)
+    # An offset list served newest first on its window column (the legacy v3 lists): read as first
+    # pages of a shrinking window (``engine.ResourceReader._newest_first``), never by page number.
+    newest_first: bool = False
+    # Query parameters that order rows sharing one timestamp by a unique key, where the API has them.
+    tie_order: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
 
 
@@ -236,6 +241,7 @@ LEGACY_ONLY: tuple[ResourceSpec, ...] = (
     ResourceSpec(
         "traces", "/traces", ("id",), "offset", 100, LEGACY,
         window=TimeWindow("timestamp", "fromTimestamp", "toTimestamp"), fields="core,io,metrics",
+        newest_first=True, tie_order={"orderBy": "id.asc"},
         columns={"timestamp": _TS, **_CREATED_UPDATED, "input": _JSON, "output": _JSON, "metadata": _JSON,
                  "tags": _JSON, "public": _BOOL, "bookmarked": _BOOL, "latency": _DBL, "total_cost": _DBL,
                  "deleted_at": _TS},
@@ -244,16 +250,17 @@ LEGACY_ONLY: tuple[ResourceSpec, ...] = (
     ResourceSpec(
         "observations", "/observations", ("trace_id", "id"), "offset", 100, LEGACY,
         window=TimeWindow("start_time", "fromStartTime", "toStartTime"), columns=OBSERVATION_COLUMNS,
-        shape=shapes.legacy_observation,
+        shape=shapes.legacy_observation, newest_first=True,
     ),
     ResourceSpec(
         "sessions", "/sessions", ("id",), "offset", 100, LEGACY,
         window=TimeWindow("created_at", "fromTimestamp", "toTimestamp"), columns={"created_at": _TS},
+        newest_first=True,
     ),
     ResourceSpec(
         "scores", "/v2/scores", ("id",), "offset", 100, LEGACY,
         window=TimeWindow("timestamp", "fromTimestamp", "toTimestamp"), columns=SCORE_COLUMNS,
-        shape=shapes.score_v2,
+        shape=shapes.score_v2, newest_first=True,
     ),
     ResourceSpec(
         "experiments", "/datasets/{datasetName}/runs", ("id",), "offset", 100, LEGACY,
