@@ -24,6 +24,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+from simulator import gen_scale
 from simulator.gen_catalog import build_catalog
 from simulator.gen_common import (
     MS_PER_DAY,
@@ -63,6 +64,7 @@ def generate(
         return random.Random(f"{seed}:{concern}")
 
     catalog, catalog_rows = build_catalog(rng_for("catalog"), project_id, start_ms, end_ms)
+    _scale_catalog(rng_for, catalog_rows, project_id, start_ms, traces)
     factory = TraceFactory(rng_for("traces"), catalog, end_ms)
     scores = ScoreFactory(rng_for("scores"), catalog, end_ms)
 
@@ -122,7 +124,7 @@ def generate(
         experiments=experiments.experiments,
         experiment_items=experiments.experiment_items,
         datasets=catalog_rows["datasets"],
-        dataset_items=experiments.dataset_items,
+        dataset_items=experiments.dataset_items + catalog_rows["more_dataset_items"],
         comments=build_comments(
             rng_for("comments"), catalog, production, sessions, catalog_rows["prompts"], end_ms
         ),
@@ -133,6 +135,19 @@ def generate(
         evaluation_rules=catalog_rows["evaluation_rules"],
         annotation_queues=catalog_rows["annotation_queues"],
         annotation_queue_items=queue_items,
+    )
+
+
+def _scale_catalog(rng_for, rows: dict[str, list[Row]], project_id: str, start_ms: int, traces: int) -> None:
+    """Catalogs as large as real projects keep them (``gen_scale``): more than a page of managed models
+    always, and prompts and dataset items in proportion to the traffic."""
+    setup_ms = start_ms - 45 * MS_PER_DAY
+    rows["models"] = rows["models"] + gen_scale.managed_models(rng_for("managed-models"), setup_ms)
+    rows["prompts"] = rows["prompts"] + gen_scale.more_prompts(
+        rng_for("more-prompts"), project_id, setup_ms, traces // 4
+    )
+    rows["more_dataset_items"] = gen_scale.more_dataset_items(
+        rng_for("more-dataset-items"), rows["datasets"], min(5000, traces)
     )
 
 

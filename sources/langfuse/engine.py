@@ -292,7 +292,7 @@ class ResourceReader:
                 self.client.stats.retries["http 422: smaller page"] += 1
                 log.info("%s; asking again with limit %d", heavy, size.limit)
                 continue
-            size.passed((offset or 0) + limit)
+            size.passed(0 if offset is None else offset + limit)  # cursor pages need no alignment
             return page
 
     def _offset_pages(self, path: str, params: dict[str, Any], decode: Any, maximum: int) -> Iterator[list[Row] | pa.Table]:
