@@ -64,8 +64,9 @@ class Unkindness:
         """``"all"`` or comma-separated switch names, as the ``serve --kind`` flag takes them."""
         if names.strip() == "all":
             return Unkindness.kind()
-        off = Unkindness.kind()
-        return self.updated({name.strip(): getattr(off, name.strip()) for name in names.split(",") if name.strip()})
+        off = Unkindness.kind().to_json()
+        chosen = [name.strip() for name in names.split(",") if name.strip()]
+        return self.updated({name: off.get(name, None) for name in chosen})
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -8,7 +8,8 @@ API_PREFIX = "/api/public"
 EARLIEST_DATA = datetime(2023, 1, 1, tzinfo=UTC)
 
 # Late upserts (end time, output, usage) only touch rows near their start time; re-reading the last
-# hour catches them, as PostHog's Langfuse source does. A reconcile pass covers older changes.
+# hour catches them, as PostHog's Langfuse source does, and covers v4's ingestion lag (up to ~10 minutes,
+# as the simulator lags by default) six times over. A reconcile pass covers older changes.
 DEFAULT_LOOKBACK = timedelta(hours=1)
 # v2 observations and metrics can lag ingestion by up to ~10 minutes: never read the last minutes.
 DEFAULT_SETTLE_DELAY = timedelta(minutes=10)

@@ -151,3 +151,14 @@ def test_a_row_updated_after_it_was_read_is_replaced_by_its_new_version(sim, tmp
     rows = {(row["trace_id"], row["id"]): row for row in table_rows(tmp_path, "observations")}
     assert all(rows[key]["end_time"] is not None for key in unfinished)
     assert differences(tmp_path, sim.ground_truth(), "observations", report.project_ids[0]) == []
+
+
+def test_catalogs_longer_than_a_page_are_read_whole(tmp_path):
+    catalogs = ["models", "prompts", "dataset_items", "comments"]
+    with Simulator(seed=3, traces=420).start() as big:
+        truth = big.ground_truth()
+        assert len(truth["models"]) > 100 and len({row["name"] for row in truth["prompts"]}) > 100
+        assert len(truth["dataset_items"]) > 1000 and len(truth["comments"]) > 100
+        report = sync(big, tmp_path, resources=catalogs)
+    for table in catalogs:
+        assert differences(tmp_path, truth, table, report.project_ids[0]) == [], table
