@@ -2,8 +2,10 @@
 
 One ``httpx.Client`` per Langfuse project and run, with connection reuse. Transient failures
 (429 with ``Retry-After``, 5xx, 422 overloads, timeouts, dropped connections, bodies a proxy mangled)
-are retried with capped exponential backoff and full jitter; anything else fails at once with a
-message naming the host, the endpoint and what to check. Credentials never appear in messages.
+are retried with capped exponential backoff and full jitter (but a 422 on a page the engine can make
+smaller, which repeats for the same request, is raised at once: ``QueryTooHeavyError``); anything else
+fails at once with a message naming the host, the endpoint and what to check. Credentials never appear
+in messages.
 """
 
 from __future__ import annotations
