@@ -16,13 +16,16 @@ from simulator.control import (
     add_traces,
     delete_trace,
     ground_truth,
+    set_unkindness,
+    settle,
     update_observation,
     update_score,
 )
 from simulator.faults import FaultPlan
 from simulator.store import Store
+from simulator.unkind import Unkindness
 
-__all__ = ["Simulator", "Store", "FaultPlan"]
+__all__ = ["Simulator", "Store", "FaultPlan", "Unkindness"]
 
 
 def _generated_store(seed: int, traces: int) -> Store:
@@ -45,7 +48,10 @@ class Simulator:
         port: int = 0,
         store: Store | None = None,
         plan: str | None = None,
+        unkind: Unkindness | dict[str, Any] | None = None,
     ):
+        """``unkind``: switches of ``simulator.unkind.Unkindness`` (all on by default, like Langfuse),
+        e.g. ``{"ingestion_lag_seconds": 0}``, or ``Unkindness.kind()`` for none of them."""
         from simulator.server import ServerState
 
         self.seed, self.traces, self.host, self.port = seed, traces, host, port
@@ -54,6 +60,8 @@ class Simulator:
             profile=api,
             public_key=public_key,
             secret_key=secret_key,
+            seed=seed,
+            unkind=Unkindness.of(unkind),
         )
         self._state.limiter.set_plan(plan)
         self._server = None
@@ -159,4 +167,30 @@ class Simulator:
         return update_score(self._state, score_id, **changes)
 
     def ground_truth(self) -> dict[str, list[dict]]:
+        """The data set once every change made so far has settled (what a sync must end up with)."""
         return ground_truth(self._state)
+
+    # --- the unkind parts (simulator.unkind) --------------------------------------------------
+
+    @property
+    def unkind(self) -> Unkindness:
+        return self._state.unkind
+
+    def set_unkind(self, **switches: Any) -> Unkindness:
+        """Turn single unkindnesses on or off on a running simulator, e.g. ``set_unkind(short_pages=False)``."""
+        set_unkindness(self._state, switches)
+        return self._state.unkind
+
+    def advance(self, seconds: float) -> None:
+        """Move the simulator's clock: changes whose ingestion lag has passed become visible."""
+        self._state.ingestion.advance(seconds)
+        self._state.ingestion.apply_due(self._state.store)
+
+    def settle(self) -> int:
+        """Make every change made so far visible now, as if the ingestion lag had passed; returns how many."""
+        return settle(self._state)
+
+    @property
+    def pending_changes(self) -> int:
+        """Changes made but not yet visible through the API."""
+        return self._state.ingestion.pending

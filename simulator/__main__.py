@@ -1,4 +1,4 @@
-"""``python -m simulator serve --port 8787 --seed 42 --traces 200 [--api v4|legacy] [--plan pro]``."""
+"""``python -m simulator serve --port 8787 --seed 42 --traces 200 [--api v4|legacy] [--plan pro] [--kind all]``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import signal
 import threading
 
-from simulator import Simulator
+from simulator import Simulator, Unkindness
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,6 +25,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--plan", choices=("hobby", "core", "pro"), default=None, help="Cloud rate limits (off by default)"
     )
+    serve.add_argument(
+        "--kind",
+        default="",
+        metavar="SWITCHES",
+        help="switch these of Langfuse's unkindnesses off (comma-separated, or 'all'): "
+        "unstable_ties, short_pages, response_cap_bytes, ingestion_lag_seconds, running_then_complete",
+    )
     return parser
 
 
@@ -39,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         plan=args.plan,
+        unkind=Unkindness().switched_off(args.kind),
     ).start()
     store = simulator.store
     print(

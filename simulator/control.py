@@ -12,6 +12,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from simulator.faults import FaultPlan
+from simulator.gen_common import frozen_now, now_ms
+from simulator.store import Store
+from simulator.unkind import unit_hash
 
 if TYPE_CHECKING:
     from simulator.server import ServerState
@@ -41,34 +44,89 @@ def parse_at(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+# The share of added traces first served still running (``Unkindness.running_then_complete``).
+RUNNING_SHARE = 0.3
+
+
+def _scratch(state: ServerState) -> Store:
+    """The store as it will be once the queued changes are in: new changes are built on it."""
+    return state.ingestion.final(state.store)
+
+
+def _seed(state: ServerState, purpose: str, seed: int | None) -> int | str:
+    # Changes queued but not yet applied leave the store's version alone: the count of changes made
+    # tells two calls apart, so they never draw the same ids.
+    return seed if seed is not None else f"{purpose}:{state.seed}:{state.ingestion.submitted}"
+
+
 def add_traces(
     state: ServerState, n: int, at: Any = None, same_start_time: bool = False, seed: int | None = None
 ) -> list[str]:
-    return _mutations().add_traces(
-        state.store, int(n), at=parse_at(at), same_start_time=same_start_time, seed=seed
+    mutations = _mutations()
+    new = mutations.build_traces(
+        _scratch(state), int(n), at=parse_at(at), same_start_time=same_start_time,
+        seed=_seed(state, "add-traces", seed),
     )
+    ids = [trace["id"] for trace in new.traces]
+    unkind = state.unkind
+    running = {i for i in ids if unkind.running_then_complete and unit_hash(state.seed, "running", i) < RUNNING_SHARE}
+    first = mutations.still_running(new, running) if running else new
+    state.ingestion.submit(state.store, lambda store: mutations.commit(store, first))
+    if running:
+        # The end arrives minutes later: a new version of rows a client may already have read.
+        finishing = unit_hash(state.seed, "finishes", ids[0]) * max(60.0, unkind.ingestion_lag_seconds)
+        done = mutations.finished_later(new, first, state.ingestion.now_ms() + int(finishing * 1000))
+        state.ingestion.submit(state.store, lambda store: mutations.replace_rows(store, done), finishing)
+    return ids
+
+
+def _queue_change(state: ServerState, change: Any) -> Any:
+    """Make ``change`` (a function of a store) on the store as it will be, to fail now and return its
+    result, and queue it for the served store; both stamp the same "now"."""
+    made = now_ms()
+
+    def stamped(store: Store) -> Any:
+        with frozen_now(made):
+            return change(store)
+
+    result = stamped(_scratch(state))
+    state.ingestion.submit(state.store, stamped)
+    return result
 
 
 def update_observation(state: ServerState, trace_id: str, observation_id: str, **changes: Any) -> dict:
-    return _mutations().update_observation(state.store, trace_id, observation_id, **changes)
+    return _queue_change(state, lambda store: _mutations().update_observation(store, trace_id, observation_id, **changes))
 
 
 def delete_trace(state: ServerState, trace_id: str) -> int:
-    return _mutations().delete_trace(state.store, trace_id)
+    return _queue_change(state, lambda store: _mutations().delete_trace(store, trace_id))
 
 
 def add_scores(state: ServerState, n: int, at: Any = None) -> Any:
-    return _mutations().add_scores(state.store, int(n), at=parse_at(at))
+    mutations = _mutations()
+    new = mutations.build_scores(_scratch(state), int(n), at=parse_at(at), seed=_seed(state, "add-scores", None))
+    state.ingestion.submit(state.store, lambda store: mutations.commit(store, new))
+    return [score["id"] for score in new.scores]
 
 
 def update_score(state: ServerState, score_id: str, **changes: Any) -> Any:
-    return _mutations().update_score(state.store, score_id, **changes)
+    return _queue_change(state, lambda store: _mutations().update_score(store, score_id, **changes))
 
 
 def ground_truth(state: ServerState) -> dict[str, list[dict]]:
+    """The data set once every queued change has settled (the served store is left as it is)."""
     from simulator.truth import export_ground_truth
 
-    return export_ground_truth(state.store)
+    return export_ground_truth(_scratch(state))
+
+
+def settle(state: ServerState) -> int:
+    return state.ingestion.settle(state.store)
+
+
+def set_unkindness(state: ServerState, changes: dict[str, Any]) -> dict[str, Any]:
+    state.unkind = state.unkind.updated(changes)
+    return state.unkind.to_json()
 
 
 def _require(body: dict[str, Any], *names: str) -> None:
@@ -132,6 +190,18 @@ def _dispatch(state: ServerState, method: str, path: str, body: dict[str, Any]) 
         else:
             state.limiter.set_plan(body.get("plan"))
         return {"plan": state.limiter.plan, "maxRpm": body.get("maxRpm")}
+    if path == "/_sim/unkindness":
+        if method == "POST":
+            return set_unkindness(state, body)
+        if method == "GET":
+            return state.unkind.to_json()
+    if method == "POST" and path == "/_sim/clock/advance":
+        _require(body, "seconds")
+        state.ingestion.advance(float(body["seconds"]))
+        state.ingestion.apply_due(state.store)
+        return {"now": state.ingestion.now_ms(), "pending": state.ingestion.pending}
+    if method == "POST" and path == "/_sim/settle":
+        return {"applied": settle(state)}
     if method == "GET" and path == "/_sim/ground-truth":
         return ground_truth(state)
     if method == "GET" and path == "/_sim/stats":

@@ -8,7 +8,10 @@ written, in the API's shape (``2026-11-01T10:00:00.123Z``). Ids come from the ca
 from __future__ import annotations
 
 import random
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -49,8 +52,24 @@ def to_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+_frozen = threading.local()
+
+
 def now_ms() -> int:
-    return int(time.time() * 1000)
+    frozen = getattr(_frozen, "ms", None)
+    return frozen if frozen is not None else int(time.time() * 1000)
+
+
+@contextmanager
+def frozen_now(ms: int) -> Iterator[None]:
+    """``now_ms()`` answers ``ms`` in this thread meanwhile: a change queued now and applied later
+    (``simulator.ingestion``) stamps the time it was made, whoever applies it."""
+    before = getattr(_frozen, "ms", None)
+    _frozen.ms = ms
+    try:
+        yield
+    finally:
+        _frozen.ms = before
 
 
 def trace_id(rng: random.Random) -> str:

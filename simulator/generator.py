@@ -24,8 +24,17 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+from simulator import gen_scale
 from simulator.gen_catalog import build_catalog
-from simulator.gen_common import MS_PER_DAY, MS_PER_MINUTE, MS_PER_SECOND, parse_iso_ms, to_ms, uuid_str
+from simulator.gen_common import (
+    MS_PER_DAY,
+    MS_PER_MINUTE,
+    MS_PER_SECOND,
+    json_text,
+    parse_iso_ms,
+    to_ms,
+    uuid_str,
+)
 from simulator.gen_experiments import RUN_PLANS, build_experiments, experiment_trace_count
 from simulator.gen_extras import build_annotation_queue_items, build_comments, build_sessions
 from simulator.gen_scores import ScoreFactory
@@ -55,6 +64,7 @@ def generate(
         return random.Random(f"{seed}:{concern}")
 
     catalog, catalog_rows = build_catalog(rng_for("catalog"), project_id, start_ms, end_ms)
+    _scale_catalog(rng_for, catalog_rows, project_id, start_ms, traces)
     factory = TraceFactory(rng_for("traces"), catalog, end_ms)
     scores = ScoreFactory(rng_for("scores"), catalog, end_ms)
 
@@ -67,6 +77,7 @@ def generate(
         )
     ]
     _share_span_ids(rng_for("span-ids"), production)
+    _attach_large_documents(rng_for("large-io"), production)
 
     experiments = build_experiments(
         rng_for("experiments"),
@@ -113,7 +124,7 @@ def generate(
         experiments=experiments.experiments,
         experiment_items=experiments.experiment_items,
         datasets=catalog_rows["datasets"],
-        dataset_items=experiments.dataset_items,
+        dataset_items=experiments.dataset_items + catalog_rows["more_dataset_items"],
         comments=build_comments(
             rng_for("comments"), catalog, production, sessions, catalog_rows["prompts"], end_ms
         ),
@@ -124,6 +135,19 @@ def generate(
         evaluation_rules=catalog_rows["evaluation_rules"],
         annotation_queues=catalog_rows["annotation_queues"],
         annotation_queue_items=queue_items,
+    )
+
+
+def _scale_catalog(rng_for, rows: dict[str, list[Row]], project_id: str, start_ms: int, traces: int) -> None:
+    """Catalogs as large as real projects keep them (``gen_scale``): more than a page of managed models
+    always, and prompts and dataset items in proportion to the traffic."""
+    setup_ms = start_ms - 45 * MS_PER_DAY
+    rows["models"] = rows["models"] + gen_scale.managed_models(rng_for("managed-models"), setup_ms)
+    rows["prompts"] = rows["prompts"] + gen_scale.more_prompts(
+        rng_for("more-prompts"), project_id, setup_ms, traces // 4
+    )
+    rows["more_dataset_items"] = gen_scale.more_dataset_items(
+        rng_for("more-dataset-items"), rows["datasets"], min(5000, traces)
     )
 
 
@@ -243,6 +267,24 @@ def _share_span_ids(rng: random.Random, production: list[BuiltTrace]) -> None:
         (first_trace, first), (second_trace, second) = rng.sample(leaves, 2)
         if first_trace != second_trace:
             second["id"] = first["id"]
+
+
+# Whole manuals pasted into a prompt: a page holding three of them is over the 5 MB response cap, so a
+# client must lower its page size (``Unkindness.response_cap_bytes``); one of them alone is not.
+LARGE_INPUT_CHARS = 1_800_000
+LARGE_DOCUMENTS_PER_TRACE = 3
+
+
+def _attach_large_documents(rng: random.Random, production: list[BuiltTrace]) -> None:
+    """Give the child steps of one trace per 5,000 (at least one) inputs of ~1.8 MB each."""
+    candidates = [built for built in production if len(built.observations) > LARGE_DOCUMENTS_PER_TRACE]
+    for built in rng.sample(candidates, min(len(candidates), 1 + len(production) // 5000)):
+        for row in built.observations[1 : 1 + LARGE_DOCUMENTS_PER_TRACE]:
+            words = " ".join(rng.choice(MANUAL_WORDS) for _ in range(64))
+            row["input"] = json_text({"document": (words + "\n") * (LARGE_INPUT_CHARS // (len(words) + 1))})
+
+
+MANUAL_WORDS = ("router", "firmware", "reset", "warranty", "section", "步骤", "ℹ️", "port", "LED", "cable")
 
 
 def _session_scores(

@@ -10,7 +10,9 @@ event time (``at``) can lie in the past: that is how tests make late-arriving da
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,11 +29,20 @@ from simulator.store import Row, Store
 _USAGE_FIELDS = {"usageDetails", "costDetails", "model"}
 
 
-def _rng(store: Store, purpose: str, seed: int | None) -> random.Random:
+def _rng(store: Store, purpose: str, seed: int | str | None) -> random.Random:
     # Without a seed, the store's state picks the stream: the same call sequence gives the same data.
     return random.Random(
         seed if seed is not None else f"{purpose}:{store.version}:{len(store.traces)}:{len(store.scores)}"
     )
+
+
+@dataclass(frozen=True)
+class NewRows:
+    """Rows built for the store but not yet in it (the ingestion queue commits them later)."""
+
+    traces: list[Row] = dataclasses.field(default_factory=list)
+    observations: list[Row] = dataclasses.field(default_factory=list)
+    scores: list[Row] = dataclasses.field(default_factory=list)
 
 
 def add_traces(
@@ -40,12 +51,27 @@ def add_traces(
     *,
     at: datetime | None = None,
     same_start_time: bool = False,
-    seed: int | None = None,
+    seed: int | str | None = None,
 ) -> list[str]:
     """Append ``n`` traces (all rooted at ``at``) with their observations and a few scores; returns their ids.
 
     ``same_start_time=True`` gives every new observation exactly the start time ``at``.
     """
+    with store.lock:
+        new = build_traces(store, n, at=at, same_start_time=same_start_time, seed=seed)
+        commit(store, new)
+        return [trace["id"] for trace in new.traces]
+
+
+def build_traces(
+    store: Store,
+    n: int,
+    *,
+    at: datetime | None = None,
+    same_start_time: bool = False,
+    seed: int | str | None = None,
+) -> NewRows:
+    """The rows ``add_traces`` appends, without appending them."""
     with store.lock:
         rng = _rng(store, "add-traces", seed)
         now = now_ms()
@@ -71,11 +97,64 @@ def add_traces(
             plan = factory.plan_agent() if kind == "agent" else factory.plan_rag()
             built.append(factory.build(attrs, plan, same_start=same_start_time, ingested_ms=now))
         new_scores = [score for trace in built for score in scorer.for_trace(trace, ingested_ms=now)]
-        store.traces = store.traces + [trace.trace for trace in built]
-        store.observations = store.observations + [row for trace in built for row in trace.observations]
-        store.scores = store.scores + new_scores
+        return NewRows(
+            [trace.trace for trace in built], [row for trace in built for row in trace.observations], new_scores
+        )
+
+
+def commit(store: Store, new: NewRows) -> None:
+    """Append built rows to the store (scores are embedded in their experiment items, too)."""
+    with store.lock:
+        store.traces = store.traces + new.traces
+        store.observations = store.observations + new.observations
+        if new.scores:
+            store.scores = store.scores + new.scores
+            _embed_scores(store, new.scores)
         store.bump()
-        return [trace.trace["id"] for trace in built]
+
+
+def replace_rows(store: Store, new: NewRows) -> None:
+    """Put new versions of existing traces and observations in place (a running trace completed)."""
+    with store.lock:
+        observations = {(row["traceId"], row["id"]): row for row in new.observations}
+        traces = {row["id"]: row for row in new.traces}
+        store.observations = [observations.get((row["traceId"], row["id"]), row) for row in store.observations]
+        store.traces = [traces.get(row["id"], row) for row in store.traces]
+        store.bump()
+
+
+# What an observation that has not finished lacks: its end, output, usage and cost come with the update.
+_UNFINISHED = {
+    "endTime": None, "output": None, "completionStartTime": None, "latency": None, "timeToFirstToken": None,
+    "usageDetails": {}, "costDetails": {}, "totalCost": 0.0, "inputUsage": 0, "outputUsage": 0,
+    "totalUsage": 0, "inputCost": None, "outputCost": None, "usagePricingTierName": None,
+}
+
+
+def still_running(new: NewRows, trace_ids: set[str]) -> NewRows:
+    """The first versions of ``new`` with these traces still running: the root and its last step have
+    not finished (as the generator's in-flight traces). The rows of ``new`` are their final versions."""
+    last_step: dict[str, str] = {}
+    roots = {row["traceId"]: row["id"] for row in new.observations if row["isRootObservation"]}
+    for row in new.observations:
+        if row["traceId"] in trace_ids and row["parentObservationId"] == roots.get(row["traceId"]):
+            last_step[row["traceId"]] = row["id"]
+    running = {(trace, roots[trace]) for trace in trace_ids if trace in roots}
+    running |= set(last_step.items())
+    observations = [
+        row | _UNFINISHED if (row["traceId"], row["id"]) in running else row for row in new.observations
+    ]
+    traces = [row | {"output": None} if row["id"] in trace_ids else row for row in new.traces]
+    return NewRows(traces, observations, new.scores)
+
+
+def finished_later(new: NewRows, first: NewRows, at_ms: int) -> NewRows:
+    """The rows of ``new`` that ``first`` served unfinished, in their final versions updated at ``at_ms``."""
+    stamp = {"updatedAt": iso_ms(at_ms)}
+    return NewRows(
+        [row | stamp for row, was in zip(new.traces, first.traces, strict=True) if row != was],
+        [row | stamp for row, was in zip(new.observations, first.observations, strict=True) if row != was],
+    )
 
 
 def update_observation(store: Store, trace_id: str, observation_id: str, **changes: Any) -> Row:
@@ -169,8 +248,16 @@ def delete_trace(store: Store, trace_id: str) -> int:
         return removed
 
 
-def add_scores(store: Store, n: int, *, at: datetime | None = None, seed: int | None = None) -> list[str]:
+def add_scores(store: Store, n: int, *, at: datetime | None = None, seed: int | str | None = None) -> list[str]:
     """``n`` API scores (rotating through NUMERIC, BOOLEAN, CATEGORICAL, TEXT) on existing traces and observations."""
+    with store.lock:
+        new = build_scores(store, n, at=at, seed=seed)
+        commit(store, new)
+        return [score["id"] for score in new.scores]
+
+
+def build_scores(store: Store, n: int, *, at: datetime | None = None, seed: int | str | None = None) -> NewRows:
+    """The scores ``add_scores`` appends, without appending them."""
     with store.lock:
         rng = _rng(store, "add-scores", seed)
         now = now_ms()
@@ -208,10 +295,7 @@ def add_scores(store: Store, n: int, *, at: datetime | None = None, seed: int | 
                     ingested_ms=now,
                 )
             )
-        store.scores = store.scores + new
-        _embed_scores(store, new)
-        store.bump()
-        return [score["id"] for score in new]
+        return NewRows(scores=new)
 
 
 def update_score(store: Store, score_id: str, **changes: Any) -> Row:

@@ -25,8 +25,10 @@ from simulator import control
 from simulator.endpoints import base, load_all
 from simulator.endpoints.catalog import UNAUTHENTICATED_TEMPLATES
 from simulator.faults import Fault, FaultPlan, error_body
+from simulator.ingestion import Ingestion
 from simulator.ratelimit import RateLimiter, Verdict
 from simulator.store import Store
+from simulator.unkind import Unkindness
 
 JSON = "application/json; charset=utf-8"
 API_PREFIX = "/api/public"
@@ -86,10 +88,14 @@ class ServerState:
     faults: FaultPlan = field(default_factory=FaultPlan)
     limiter: RateLimiter = field(default_factory=RateLimiter)
     stats: Stats = field(default_factory=Stats)
+    seed: int = 0
+    unkind: Unkindness = field(default_factory=Unkindness)
+    ingestion: Ingestion = field(init=False)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise ValueError(f"unknown api profile {self.profile!r}; known: {', '.join(PROFILES)}")
+        self.ingestion = Ingestion(self.seed, lambda: self.unkind.ingestion_lag_seconds)
 
 
 @dataclass
@@ -207,7 +213,8 @@ def handle_api(
 
     # Path segments arrive percent-encoded: names in folders ("folder/name") are sent with %2F.
     params = {name: unquote(value) for name, value in params.items()}
-    request = base.Request(method, path, query, state.store, state.profile, params, headers)
+    state.ingestion.apply_due(state.store)
+    request = base.Request(method, path, query, state.store, state.profile, params, headers, state.unkind, state.seed)
     try:
         result = route.handler(request)
     except base.ApiError as error:
@@ -219,7 +226,19 @@ def handle_api(
         )
     if isinstance(result, base.Response):
         return label, _encode(result.status, result.body, result.content_type, result.headers)
-    return label, _encode(200, result, JSON, {})
+    return label, _capped(_encode(200, result, JSON, {}), state.unkind.response_cap_bytes)
+
+
+def _capped(answer: Answer, cap: int | None) -> Answer:
+    """A page too large to send is refused, as HEAD does: the same request always is, a smaller
+    ``limit`` passes. Only lists: a single object cannot be made smaller by the client."""
+    if cap is None or answer.rows == 0 or len(answer.body) <= cap:
+        return answer
+    advice = (
+        f"Response size ({len(answer.body)} bytes) exceeds the limit of {cap} bytes. Please reduce the page "
+        "size (limit), narrow the time range, or request fewer field groups."
+    )
+    return _json_answer(422, {"message": advice, "error": "PayloadTooLargeError"})
 
 
 # --- faults -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from simulator.store import Store
+from simulator.unkind import Unkindness
 
 V4 = frozenset({"v4"})
 LEGACY = frozenset({"legacy"})
@@ -30,6 +31,8 @@ class Request:
     profile: str
     path_params: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    unkind: Unkindness = field(default_factory=Unkindness)
+    seed: int = 0  # the data set's seed: every unkind draw is a hash of it
 
     def get(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)

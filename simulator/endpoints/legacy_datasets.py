@@ -53,7 +53,7 @@ def list_dataset_runs(request: Request) -> dict[str, Any]:
         request.store, ("legacy-dataset-runs", dataset["id"]), lambda store: store.experiments,
         _created_key, lambda row: row.get("datasetId") == dataset["id"],
     )
-    return offset_page_of(request, index, convert=lambda row: dataset_run(row, view))
+    return offset_page_of(request, index, convert=lambda row: dataset_run(row, view), versioned=False)  # Postgres
 
 
 @route("GET", "/api/public/datasets/{datasetName}/runs/{runName}", profiles=LEGACY, rate_bucket="datasets")

@@ -8,6 +8,7 @@ checkpoints, and the page → Arrow conversion. HTTP concerns live in ``http.Lan
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,20 +23,26 @@ import pyarrow.compute as pc
 from sources.langfuse import settings
 from sources.langfuse.arrow import rows_to_table, snake_case_keys
 from sources.langfuse.columnar import ColumnarDecoder, Page, python_page
-from sources.langfuse.errors import LangfuseSyncError
+from sources.langfuse.errors import LangfuseSyncError, QueryTooHeavyError
 from sources.langfuse.http import LangfuseClient
+from sources.langfuse.paging import PageSize, column_values, times
 from sources.langfuse.prefetch import prefetch
 from sources.langfuse.specs import ChildRequest, ResourceSpec
 from sources.langfuse.windows import (
+    ONE_MS,
     RunBounds,
     Window,
     checkpoint_window,
     complete_window,
+    floor_ms,
     format_ts,
+    parse_ts,
     plan_window,
 )
 
 Row = dict[str, Any]
+
+log = logging.getLogger("langfuse_warehouse.engine")
 
 IO_COLUMNS = ("input", "output", "expected_output")
 METADATA_COLUMNS = ("metadata", "experiment_item_metadata", "experiment_metadata")
@@ -252,8 +259,9 @@ class ResourceReader:
             yield [self.client.get(path, params)]
         elif spec.paging == "cursor":
             cursor = None
+            size = PageSize(spec.max_page_size)
             while True:
-                page = self.client.get(path, {**params, "limit": spec.max_page_size, "cursor": cursor}, decode)
+                page = self._page(path, {**params, "cursor": cursor}, decode, size)
                 data = _data(page, path)
                 cursor = page.cursor
                 if len(data):
@@ -267,15 +275,94 @@ class ResourceReader:
                         pass
                     if self._abandon:
                         return
+        elif spec.newest_first and spec.window.to_param in params:
+            yield from self._newest_first(spec, path, params, decode)
         else:
-            page_number = 1
-            while True:
-                page = self.client.get(path, {**params, "limit": spec.max_page_size, "page": page_number}, decode)
-                data = _data(page, path)
-                if not len(data):
-                    return
+            yield from self._offset_pages(path, params, decode, spec.max_page_size)
+
+    def _page(self, path: str, params: dict[str, Any], decode: Any, size: PageSize, offset: int | None = None) -> Page:
+        """One page at the largest size the server takes (``paging.PageSize``); ``offset`` for offset pages."""
+        while True:
+            limit = size.limit
+            query = {**params, "limit": limit}
+            if offset is not None:
+                query["page"] = offset // limit + 1
+            try:
+                page = self.client.get(path, query, decode, shrinkable=limit > 1)
+            except QueryTooHeavyError as heavy:
+                size.shrink(offset or 0)
+                self.client.stats.retries["http 422: smaller page"] += 1
+                log.info("%s; asking again with limit %d", heavy, size.limit)
+                continue
+            size.passed(0 if offset is None else offset + limit)  # cursor pages need no alignment
+            return page
+
+    def _offset_pages(self, path: str, params: dict[str, Any], decode: Any, maximum: int) -> Iterator[list[Row] | pa.Table]:
+        size = PageSize(maximum)
+        offset = 0
+        while True:
+            limit = size.limit
+            data = _data(self._page(path, params, decode, size, offset), path)
+            if not len(data):
+                return
+            yield data
+            offset += limit  # not len(data): Langfuse's pages can be short mid-list
+
+    def _newest_first(self, spec: ResourceSpec, path: str, params: dict[str, Any], decode: Any) -> Iterator[list[Row] | pa.Table]:
+        """A legacy offset list's window, read as first pages of a shrinking window, never page 2.
+
+        The v3 lists order on their time column alone, so rows tied on it come back in an order that
+        changes from query to query (a tied row at a page boundary is served twice or never), and rows
+        arriving while a client pages shift every offset after them. A first page has no boundary
+        before it: every row newer than its oldest timestamp was on it, so the next request asks for
+        the window up to and including that oldest millisecond (those tied rows are read again and
+        deduplicated by key). Progress needs one page to hold more than one millisecond; a millisecond
+        that fills a page on its own is read by ``_one_millisecond``.
+        """
+        window = spec.window
+        upper = parse_ts(params[window.to_param])
+        size = PageSize(spec.max_page_size)
+        while True:
+            page = self._page(path, {**params, window.to_param: format_ts(upper)}, decode, size, offset=0)
+            data = _data(page, path)
+            if not len(data):
+                return
+            yield data
+            stamps = times(data, window.cursor_column)
+            oldest = floor_ms(min(stamps))
+            if floor_ms(max(stamps)) > oldest:
+                upper = oldest + ONE_MS
+            else:
+                yield from self._one_millisecond(spec, path, params, decode, oldest)
+                upper = oldest
+
+    def _one_millisecond(self, spec: ResourceSpec, path: str, params: dict[str, Any], decode: Any,
+                         moment: datetime) -> Iterator[list[Row] | pa.Table]:
+        """Every row of one millisecond that holds more than a page.
+
+        With an order the server keeps inside the millisecond (``spec.tie_order``: traces by id),
+        offset pages are exact (an insert can only repeat a row). Without one, the millisecond is read
+        again until ``settings.TIE_STABLE_PASSES`` passes in a row find no new key.
+        """
+        window = spec.window
+        params = {**params, window.from_param: format_ts(moment), window.to_param: format_ts(moment + ONE_MS),
+                  **spec.tie_order}
+        if spec.tie_order:
+            yield from self._offset_pages(path, params, decode, spec.max_page_size)
+            return
+        key_columns = spec.primary_key
+        seen: set[tuple] = set()
+        quiet = 0
+        for _ in range(settings.TIE_MAX_PASSES):
+            before = len(seen)
+            for data in self._offset_pages(path, params, decode, spec.max_page_size):
+                seen.update(zip(*(column_values(data, name) for name in key_columns), strict=True))
                 yield data
-                page_number += 1
+            quiet = quiet + 1 if len(seen) == before else 0
+            if quiet >= settings.TIE_STABLE_PASSES:
+                return
+        log.warning("%s: %d rows share %s and the server keeps no order among them; read %d times, the "
+                    "last passes still found new rows", path, len(seen), format_ts(moment), settings.TIE_MAX_PASSES)
 
     def _tables_of(self, pages: Iterator[list[Row] | pa.Table]) -> Iterator[pa.Table]:
         # Closed here, not whenever the garbage collector gets to it: a failure's traceback keeps the

@@ -27,3 +27,8 @@ class RetriesExhaustedError(LangfuseSyncError):
 
 class ConfigurationError(LangfuseSyncError):
     pass
+
+
+class QueryTooHeavyError(LangfuseSyncError):
+    """422: the query is too heavy for the server (memory, time or response size). The same request
+    fails the same way again; a smaller page may pass."""

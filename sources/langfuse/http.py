@@ -2,8 +2,10 @@
 
 One ``httpx.Client`` per Langfuse project and run, with connection reuse. Transient failures
 (429 with ``Retry-After``, 5xx, 422 overloads, timeouts, dropped connections, bodies a proxy mangled)
-are retried with capped exponential backoff and full jitter; anything else fails at once with a
-message naming the host, the endpoint and what to check. Credentials never appear in messages.
+are retried with capped exponential backoff and full jitter (but a 422 on a page the engine can make
+smaller, which repeats for the same request, is raised at once: ``QueryTooHeavyError``); anything else
+fails at once with a message naming the host, the endpoint and what to check. Credentials never appear
+in messages.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sources.langfuse.errors import (
     AccessDeniedError,
     AuthenticationError,
     EndpointNotAvailableError,
+    QueryTooHeavyError,
     ResponseError,
     RetriesExhaustedError,
 )
@@ -144,11 +147,13 @@ class LangfuseClient:
         self.close()
 
     def get(self, path: str, params: dict[str, Any] | None = None,
-            decode: Callable[[bytes], T] = decode_json_object) -> T:
+            decode: Callable[[bytes], T] = decode_json_object, shrinkable: bool = False) -> T:
         """GET a JSON object, retrying transient failures; raises a LangfuseSyncError otherwise.
 
         ``decode`` turns the body into what the caller wants (a dict by default; the engine decodes
         pages straight to Arrow); it raises ``BadBody`` for a body worth fetching again.
+        ``shrinkable``: the caller can ask for a smaller page, so a 422 (a query too heavy for the
+        server, which repeats for the same request) raises ``QueryTooHeavyError`` at once.
         """
         params = {k: v for k, v in (params or {}).items() if v is not None}
         attempt = 0
@@ -156,7 +161,7 @@ class LangfuseClient:
             self.pacer.wait()
             self.stats.requests += 1
             try:
-                return self._get_once(path, params, decode)
+                return self._get_once(path, params, decode, shrinkable)
             except _Transient as transient:
                 if attempt >= self.retry.max_retries:
                     raise RetriesExhaustedError(
@@ -169,7 +174,7 @@ class LangfuseClient:
                 time.sleep(wait)
                 attempt += 1
 
-    def _get_once(self, path: str, params: dict[str, Any], decode: Callable[[bytes], T]) -> T:
+    def _get_once(self, path: str, params: dict[str, Any], decode: Callable[[bytes], T], shrinkable: bool) -> T:
         try:
             response = self._http.get(path, params=params)
         except httpx.TimeoutException as error:
@@ -192,6 +197,8 @@ class LangfuseClient:
             )
         if status == 404:
             raise EndpointNotAvailableError(f"{self.host}{settings.API_PREFIX}{path} answered 404 ({_message(response)})")
+        if status == 422 and shrinkable:
+            raise QueryTooHeavyError(f"GET {path} limit={params.get('limit')}: {_message(response)}")
         if status in _RETRYABLE_STATUS:
             wait = _retry_after(response, self.retry.retry_after_cap) if status == 429 else None
             # An HTML page instead of Langfuse's JSON error means a proxy or load balancer answered.

@@ -8,7 +8,8 @@ API_PREFIX = "/api/public"
 EARLIEST_DATA = datetime(2023, 1, 1, tzinfo=UTC)
 
 # Late upserts (end time, output, usage) only touch rows near their start time; re-reading the last
-# hour catches them, as PostHog's Langfuse source does. A reconcile pass covers older changes.
+# hour catches them, as PostHog's Langfuse source does, and covers v4's ingestion lag (up to ~10 minutes,
+# as the simulator lags by default) six times over. A reconcile pass covers older changes.
 DEFAULT_LOOKBACK = timedelta(hours=1)
 # v2 observations and metrics can lag ingestion by up to ~10 minutes: never read the last minutes.
 DEFAULT_SETTLE_DELAY = timedelta(minutes=10)
@@ -19,6 +20,11 @@ ITEM_ROWS = 10_000
 
 # Requests per minute of the Cloud plans' general bucket (the tightest one a sync uses).
 PLAN_MAX_RPM = {"hobby": 30, "core": 100, "pro": 1000, "unlimited": None}
+
+# More rows than a page in one millisecond of a legacy list, which keeps no order among them: read it
+# until this many passes in a row find no new row (at most TIE_MAX_PASSES passes).
+TIE_STABLE_PASSES = 3
+TIE_MAX_PASSES = 12
 
 MAX_RETRIES = 8
 RETRY_AFTER_CAP_SECONDS = 300.0

@@ -58,6 +58,11 @@ class ResourceSpec:
     # Newer than some servers a sync meets (evaluators and rules moved from /unstable to /v2 with SDK 5;
     # annotation queues arrived late in v3): a 404 means "not on this server", not a failed sync.
     optional: bool = False
+    # An offset list served newest first on its window column (the legacy v3 lists): read as first
+    # pages of a shrinking window (``engine.ResourceReader._newest_first``), never by page number.
+    newest_first: bool = False
+    # Query parameters that order rows sharing one timestamp by a unique key, where the API has them.
+    tie_order: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
 
 
@@ -243,6 +248,7 @@ LEGACY_ONLY: tuple[ResourceSpec, ...] = (
     ResourceSpec(
         "traces", "/traces", ("id",), "offset", 100, LEGACY,
         window=TimeWindow("timestamp", "fromTimestamp", "toTimestamp"), fields="core,io,metrics",
+        newest_first=True, tie_order={"orderBy": "id.asc"},
         columns={"timestamp": _TS, **_CREATED_UPDATED, "input": _JSON, "output": _JSON, "metadata": _JSON,
                  "tags": _JSON, "public": _BOOL, "bookmarked": _BOOL, "latency": _DBL, "total_cost": _DBL,
                  "deleted_at": _TS},
@@ -251,16 +257,17 @@ LEGACY_ONLY: tuple[ResourceSpec, ...] = (
     ResourceSpec(
         "observations", "/observations", ("trace_id", "id"), "offset", 100, LEGACY,
         window=TimeWindow("start_time", "fromStartTime", "toStartTime"), columns=OBSERVATION_COLUMNS,
-        shape=shapes.legacy_observation,
+        shape=shapes.legacy_observation, newest_first=True,
     ),
     ResourceSpec(
         "sessions", "/sessions", ("id",), "offset", 100, LEGACY,
         window=TimeWindow("created_at", "fromTimestamp", "toTimestamp"), columns={"created_at": _TS},
+        newest_first=True,
     ),
     ResourceSpec(
         "scores", "/v2/scores", ("id",), "offset", 100, LEGACY,
         window=TimeWindow("timestamp", "fromTimestamp", "toTimestamp"), columns=SCORE_COLUMNS,
-        shape=shapes.score_v2,
+        shape=shapes.score_v2, newest_first=True,
     ),
     ResourceSpec(
         "experiments", "/datasets/{datasetName}/runs", ("id",), "offset", 100, LEGACY,

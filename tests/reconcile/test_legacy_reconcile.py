@@ -22,6 +22,7 @@ def test_a_trace_deleted_on_a_v3_server_is_marked_deleted_in_all_three_tables(le
     before = legacy_sim.ground_truth()
     trace_id = before["traces"][0]["id"]
     legacy_sim.delete_trace(trace_id)
+    legacy_sim.settle()
     after = legacy_sim.ground_truth()
 
     report = sync(legacy_sim, tmp_path, resources=resources, reconcile_days=60)

@@ -43,6 +43,7 @@ def _delete_traces(sim, n):
     trace_ids = sorted({o["traceId"] for o in before["observations"]})[:n]
     for trace_id in trace_ids:
         sim.delete_trace(trace_id)
+    sim.settle()  # deletes, too, reach the read API after the ingestion lag
     after = sim.ground_truth()
     observation_keys = {(o["traceId"], o["id"]) for o in before["observations"]} - {
         (o["traceId"], o["id"]) for o in after["observations"]}
@@ -89,6 +90,7 @@ def test_a_row_updated_outside_the_lookback_is_refetched_and_stays_one_row(sim, 
     sync(sim, tmp_path)
     old = next(o for o in sim.ground_truth()["observations"] if o["type"] == "GENERATION")
     updated = sim.update_observation(old["traceId"], old["id"], output='{"answer": "corrected a week later"}')
+    sim.settle()
     key = (old["traceId"], old["id"])
 
     sync(sim, tmp_path)  # the plain sync's look-back does not reach it
@@ -106,6 +108,7 @@ def test_a_row_updated_outside_the_lookback_is_refetched_and_stays_one_row(sim, 
 def test_a_late_row_outside_the_lookback_missed_by_the_plain_sync_is_caught(sim, tmp_path):
     sync(sim, tmp_path)
     late = sim.add_traces(2, at=datetime.now(UTC) - timedelta(hours=3))
+    sim.settle()
     sync(sim, tmp_path, lookback=timedelta(hours=1))
     assert not {trace_id for trace_id, _ in _observations(tmp_path)} & set(late)  # documented miss
 
@@ -153,14 +156,14 @@ def _recording_requests(monkeypatch):
     seen, phase = [], ["sync"]
     original_get, original_reconcile = LangfuseClient.get, pipelines.sync.reconcile
 
-    def get(self, path, params=None, decode=decode_json_object):
+    def get(self, path, params=None, decode=decode_json_object, shrinkable=False):
         sizes = []
 
         def measured(content):
             sizes.append(len(content))
             return decode(content)
 
-        body = original_get(self, path, params, measured)
+        body = original_get(self, path, params, measured, shrinkable)
         seen.append((phase[0], path, dict(params or {}), sizes[-1]))
         return body
 

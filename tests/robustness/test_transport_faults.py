@@ -44,6 +44,7 @@ def test_a_persistent_fault_stops_with_one_line_naming_resource_window_endpoint_
     first = sync(sim, tmp_path, resources=TABLES)
     committed = set(warehouse_keys(tmp_path, "observations", "trace_id, id"))
     sim.add_traces(3, at=datetime.now(UTC) - timedelta(minutes=20))
+    sim.settle()
 
     sim.faults = FaultPlan().script(kind, count=1_000, path=OBSERVATIONS)
     # api given: the auto-detection probe is tested below

@@ -12,14 +12,15 @@ import httpx
 import orjson
 import pytest
 
-from simulator import Simulator
+from simulator import Simulator, Unkindness
 
 EVERYTHING = {"fromTimestamp": "2000-01-01T00:00:00.000Z", "toTimestamp": "2100-01-01T00:00:00.000Z"}
 
 
 @pytest.fixture(scope="module")
 def legacy() -> Iterator[tuple[Simulator, httpx.Client]]:
-    with Simulator(seed=42, traces=40, api="legacy") as sim, \
+    # Exact pages: this module checks what the lists hold; test_unkind.py checks how they move.
+    with Simulator(seed=42, traces=40, api="legacy", unkind=Unkindness.kind()) as sim, \
             httpx.Client(base_url=sim.base_url, auth=sim.auth, timeout=10) as http:
         yield sim, http
 

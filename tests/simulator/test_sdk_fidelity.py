@@ -62,7 +62,7 @@ class WireLog:
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[Simulator]:
-    with Simulator(seed=42, traces=30) as simulator:
+    with Simulator(seed=42, traces=30, unkind={"response_cap_bytes": None}) as simulator:
         yield simulator
 
 

@@ -63,6 +63,7 @@ def test_added_traces_are_visible_in_the_next_list(data_client):
     before = len(all_observations(data_client))
     response = data_client.post("/_sim/traces", json={"n": 2})
     assert response.status_code == 200, response.text
+    assert data_client.post("/_sim/settle").json()["applied"] >= 1  # past the ingestion lag
     trace_ids = set(response.json()["traceIds"])
     after = all_observations(data_client)
     assert len(after) > before
@@ -74,6 +75,7 @@ def test_a_deleted_trace_disappears_from_the_lists(fresh_generated_sim, data_cli
     response = data_client.post(f"/_sim/traces/{trace_id}/delete")
     assert response.status_code == 200, response.text
     assert response.json()["deleted"] >= 1
+    data_client.post("/_sim/settle")
     assert data_client.get(OBSERVATIONS, params={"traceId": trace_id}).json()["data"] == []
     assert data_client.post(f"/_sim/traces/{trace_id}/delete").status_code == 404
 
@@ -85,6 +87,7 @@ def test_an_updated_observation_is_served_with_its_change(fresh_generated_sim, d
         json={"traceId": target["traceId"], "id": target["id"], "output": "a new answer"},
     )
     assert response.status_code == 200, response.text
+    data_client.post("/_sim/settle")
     rows = data_client.get(OBSERVATIONS, params={"traceId": target["traceId"], "fields": "core,io"}).json()[
         "data"
     ]
@@ -106,13 +109,16 @@ def test_added_scores_are_visible_in_v3_scores(data_client):
     before = count()
     response = data_client.post("/_sim/scores", json={"n": 3})
     assert response.status_code == 200, response.text
+    data_client.post("/_sim/settle")
     assert count() == before + 3
 
 
 def test_in_process_control_mirrors_http(fresh_generated_sim, data_client):
     trace_ids = fresh_generated_sim.add_traces(1)
+    fresh_generated_sim.settle()
     rows = data_client.get(OBSERVATIONS, params={"traceId": trace_ids[0]}).json()["data"]
     assert rows and fresh_generated_sim.delete_trace(trace_ids[0]) >= len(rows)
+    fresh_generated_sim.settle()
     assert data_client.get(OBSERVATIONS, params={"traceId": trace_ids[0]}).json()["data"] == []
 
 

@@ -55,14 +55,14 @@ def schemas() -> SpecSchemas:
 
 @pytest.fixture(scope="module")
 def v4() -> Iterator[httpx.Client]:
-    with Simulator(seed=42, traces=30) as sim, httpx.Client(base_url=sim.base_url, auth=sim.auth, timeout=10) as http:
+    with Simulator(seed=42, traces=30, unkind={"response_cap_bytes": None}) as sim, httpx.Client(base_url=sim.base_url, auth=sim.auth, timeout=10) as http:
         http.store = sim.store  # type: ignore[attr-defined]
         yield http
 
 
 @pytest.fixture(scope="module")
 def legacy() -> Iterator[httpx.Client]:
-    with Simulator(seed=42, traces=30, api="legacy") as sim, \
+    with Simulator(seed=42, traces=30, api="legacy", unkind={"response_cap_bytes": None}) as sim, \
             httpx.Client(base_url=sim.base_url, auth=sim.auth, timeout=10) as http:
         http.store = sim.store  # type: ignore[attr-defined]
         yield http

@@ -27,6 +27,7 @@ def _truth_keys(sim, before=None):
 def test_new_rows_land_in_the_next_sync(sim, tmp_path):
     sync(sim, tmp_path)
     sim.add_traces(5, at=datetime.now(UTC) - timedelta(minutes=30))
+    sim.settle()  # past the ingestion lag: see test_lag.py for what a sync sees before
     report = sync(sim, tmp_path)
     assert report.rows["observations"] > 0
     assert _observation_keys(tmp_path) == _truth_keys(sim)
@@ -37,6 +38,7 @@ def test_late_rows_inside_the_lookback_land_and_older_ones_wait_for_a_reconcile(
     now = datetime.now(UTC)
     inside = sim.add_traces(2, at=now - 30 * timedelta(minutes=1))
     outside = sim.add_traces(2, at=now - 3 * HOUR)
+    sim.settle()
     sync(sim, tmp_path, lookback=HOUR)
     loaded_traces = {trace_id for trace_id, _ in _observation_keys(tmp_path)}
     assert set(inside) <= loaded_traces
@@ -48,6 +50,7 @@ def test_an_updated_observation_stays_one_row_with_the_new_values(sim, tmp_path)
     sync(sim, tmp_path)
     observation = next(o for o in sim.ground_truth()["observations"] if o["traceId"] == trace_id)
     updated = sim.update_observation(trace_id, observation["id"], output='{"answer": "arrived late ✓"}')
+    sim.settle()
     sync(sim, tmp_path)
     rows = [r for r in table_rows(tmp_path, "observations") if (r["trace_id"], r["id"]) == (trace_id, observation["id"])]
     assert len(rows) == 1
@@ -57,6 +60,7 @@ def test_an_updated_observation_stays_one_row_with_the_new_values(sim, tmp_path)
 def test_thousands_of_observations_on_one_start_time_cross_page_boundaries_exactly_once(sim, tmp_path):
     tie = datetime(2026, 11, 15, 9, 30, 0, 123000, tzinfo=UTC)
     sim.add_traces(300, at=tie, same_start_time=True)
+    sim.settle()
     assert sum(o["startTime"] == "2026-11-15T09:30:00.123Z" for o in sim.ground_truth()["observations"]) > 1000
     sync(sim, tmp_path)
     assert _observation_keys(tmp_path) == _truth_keys(sim)
@@ -91,6 +95,7 @@ def test_rows_added_while_the_sync_paginates_are_neither_lost_nor_doubled(sim, t
         writer.join()
     sim.faults = None
     _observation_keys(tmp_path)  # no duplicates after a sync that raced the writer
+    sim.settle()
     second_run_start = datetime.now(UTC)
     sync(sim, tmp_path, resources=["observations"])
     # Child spans of the traces added "now" start seconds later: those are the next run's.

@@ -87,6 +87,7 @@ def test_traces_added_upstream_since_the_sync_show_up_as_the_days_and_models_the
     sync(sim, tmp_path, resources=SYNCED)
     midnight = datetime(2026, 11, 5, tzinfo=UTC)
     new_traces = set(sim.add_traces(2, at=midnight, same_start_time=True, seed=3))
+    sim.settle()  # past the ingestion lag
     touched = {("2026-11-05", o.get("model") or None) for o in sim.ground_truth()["observations"]
                if o["traceId"] in new_traces}
 
@@ -101,6 +102,7 @@ def test_the_window_end_is_excluded_on_both_sides(sim, tmp_path):
     sync(sim, tmp_path, resources=SYNCED)
     midnight = datetime(2026, 11, 5, tzinfo=UTC)
     sim.add_traces(2, at=midnight, same_start_time=True, seed=3)
+    sim.settle()
 
     assert run_verify(sim, tmp_path / "warehouse.duckdb", VerifyWindow(WHOLE_RANGE.since, midnight)).ok
 
