@@ -13,6 +13,7 @@ from typing import Any
 import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
+from pipelines.export import load_export
 from pipelines.reconcile import ReconcileReport, check_destination, reconcile
 from pipelines.recovery import clear_half_committed_packages, deduplicate_interrupted_loads
 from sources.langfuse import Connection, LangfuseProject, connect, detect_api, langfuse_source
@@ -52,6 +53,8 @@ class SyncOptions:
     duckdb_memory_limit: str = "96MB"
     # After the incremental rounds, compare the last N days with the API: mark deletes, refetch changes.
     reconcile_days: int | None = None
+    # Load Langfuse's blob-storage export (observations, scores) first; the API reads on from its end.
+    from_export: str | None = None
 
 
 @dataclass
@@ -64,10 +67,11 @@ class SyncReport:
     retries: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     reconcile: ReconcileReport | None = None
+    export_rows: Counter[str] = field(default_factory=Counter)
 
     @property
     def nothing_new(self) -> bool:
-        return sum(self.rows.values()) == 0
+        return sum(self.rows.values()) + sum(self.export_rows.values()) == 0
 
 
 def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
@@ -134,6 +138,14 @@ def run_sync(options: SyncOptions) -> SyncReport:
         clear_half_committed_packages(pipeline.working_dir)
         deduplicate_interrupted_loads(pipeline.working_dir)
         run_end = floor_ms(started - options.settle_delay)
+        if options.from_export:
+            try:
+                report.export_rows, report.loads = load_export(
+                    pipeline, options.from_export, connections, api, resources=options.resources,
+                    privacy=options.privacy, chunk_rows=options.chunk_rows,
+                    loader_file_format=_loader_format(options), is_pending=_pending)
+            except Exception as error:
+                raise _unwrap(error, api) from None
         for round_number in range(options.max_rounds):
             source = langfuse_source(
                 connections, api=api, resources=options.resources, run_end=run_end, since=options.since,
