@@ -1,4 +1,4 @@
-"""The export's manifests: the unit of work, never a directory listing of data files.
+"""The export's manifests: the unit of work; data files are never found by listing folders.
 
 Langfuse writes ``{prefix}{projectId}/manifests/{ts}.json`` once every table of a run is uploaded.
 Data files of a failed attempt (no manifest) are never read; files are read in the format their
@@ -44,7 +44,9 @@ class Manifest:
 
 def list_manifests(fs: Any, root: str) -> list[Manifest]:
     """Every manifest under ``root`` (the project folder, or a prefix of project folders), oldest window first."""
-    paths = fs.glob(f"{root}/manifests/*.json") or fs.glob(f"{root}/*/manifests/*.json")
+    # The project folder, one above it, or anywhere below (a deep prefix): the cheapest listing first.
+    paths = (fs.glob(f"{root}/manifests/*.json") or fs.glob(f"{root}/*/manifests/*.json")
+             or fs.glob(f"{root}/**/manifests/*.json"))
     if not paths and not fs.exists(root):
         raise ConfigurationError(f"the export folder {root} does not exist")
     manifests = [read_manifest(fs, path) for path in paths]

@@ -23,12 +23,16 @@ from sources.langfuse.export.storage import is_local
 BATCH_ROWS = 50_000
 # The largest row a text file may hold. DuckDB's JSON reader buffers twice this, inside its memory cap.
 MAX_ROW_BYTES = 32 * 2**20
+# Columns in every export of a table, whatever its field groups (core).
+REQUIRED = {"observations_v2": ("id", "trace_id", "start_time"), "observations": ("id", "trace_id", "start_time"),
+            "scores": ("id", "timestamp", "data_type"), "traces": ("id", "timestamp")}
 # A file's latency is in milliseconds when it is this many times the observation's duration.
 _MS_RATIO = 100
 
 
 class ExportFileReader:
     def __init__(self, fs, memory_limit: str = "160MB", threads: int = 2):
+        self._fs = fs
         self._con = duckdb.connect()
         self._con.execute(f"SET TimeZone = 'UTC'; SET memory_limit = '{memory_limit}'; SET threads = {threads}; "
                           "SET preserve_insertion_order = false")
@@ -44,13 +48,17 @@ class ExportFileReader:
     def tables(self, file: ExportFile, declared: Mapping[str, str], since: datetime | None = None,
                batch_rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
         """The file's rows as warehouse columns; only rows whose window time is at or after ``since``."""
-        if file.row_count == 0 or file.size_bytes == 0:
+        if file.row_count == 0 or file.size_bytes == 0 or self._is_empty(file):
             return  # an empty table still gets a file: [] / 0 bytes
         try:
             source = self._source(file)
             if source is None:
                 return
             relation, types = source
+            missing = sorted(set(REQUIRED[file.table]) - types.keys())
+            if missing:
+                raise LangfuseSyncError(f"the export file {file.path} lacks the column(s) {', '.join(missing)} "
+                                        f"that every {file.table} export has: is it a Langfuse export file?")
             columns = SourceColumns(types, empty_is_null=file.file_type == "csv")
             divisor = self._latency_divisor(relation, columns)
             select = expressions(file.table, columns, declared, divisor)
@@ -67,6 +75,13 @@ class ExportFileReader:
         except duckdb.Error as error:
             raise LangfuseSyncError(f"the export file {file.path} ({file.file_type}) could not be read: "
                                     f"{type(error).__name__}: {str(error).splitlines()[0]}") from None
+
+    def _is_empty(self, file: ExportFile) -> bool:
+        """A 0-byte JSONL or CSV body (gzipped or not): Langfuse's file for a table without rows."""
+        if file.file_type not in ("jsonl", "csv"):
+            return False
+        with self._fs.open(file.path, "rb", compression="gzip" if file.compressed else None) as handle:
+            return handle.read(1) == b""
 
     def _source(self, file: ExportFile) -> tuple[str, dict[str, str]] | None:
         path = "'" + (self._scheme + file.path).replace("'", "''") + "'"
@@ -85,12 +100,7 @@ class ExportFileReader:
                 return None  # an empty JSON array or JSONL file
             struct = ", ".join(f"{q(key)}: 'VARCHAR'" for key in first[0][0])
             relation = f"read_json({path}, {options}, columns = {{{struct}}})"
-        try:
-            described = self._con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-        except duckdb.InvalidInputException as error:
-            if file.file_type == "csv" and "empty" in str(error).lower():
-                return None
-            raise
+        described = self._con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
         return relation, {name: data_type for name, data_type, *_ in described}
 
     def _latency_divisor(self, relation: str, columns: SourceColumns) -> float:
