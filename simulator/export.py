@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -120,6 +121,9 @@ def write_export(
         observations = [row for row in observations if _parse(row["startTime"]) <= until]
         scores = [row for row in scores if _parse(row["timestamp"]) <= until]
     bounds = _window_bounds(observations, scores, windows, until)
+    scores = sorted(scores, key=lambda row: row["timestamp"])
+    observation_times = [_floor_ms(_parse(row["startTime"])) for row in observations]
+    score_times = [_floor_ms(_parse(row["timestamp"])) for row in scores]
     written = WrittenExport(root=f"{base.rstrip('/')}/{project_dir}")
     writer = _FileWriter(fs, base.rstrip("/"), file_format, gzip_files)
     for index, (low, high) in enumerate(zip(bounds, bounds[1:], strict=False)):
@@ -127,15 +131,15 @@ def write_export(
         is_last = index == len(bounds) - 2
         ts = _key_ts(high)
         event_rows = []
-        for row in observations:
-            start = _floor_ms(_parse(row["startTime"]))
-            if low <= start <= high:
-                event = _event_row(row, latency_unit, with_prices=file_format != "parquet")
-                if start == high and not is_last:  # exported again by the next window, newer by then
-                    event = _older_state(event)
-                    written.repeated_rows.append((row["traceId"], row["id"]))
-                event_rows.append(event)
-        score_rows = [_score_row(row) for row in scores if low <= _floor_ms(_parse(row["timestamp"])) <= high]
+        first, last = bisect_left(observation_times, low), bisect_right(observation_times, high)
+        for row, start in zip(observations[first:last], observation_times[first:last], strict=True):
+            event = _event_row(row, latency_unit, with_prices=file_format != "parquet")
+            if start == high and not is_last:  # exported again by the next window, newer by then
+                event = _older_state(event)
+                written.repeated_rows.append((row["traceId"], row["id"]))
+            event_rows.append(event)
+        first, last = bisect_left(score_times, low), bisect_right(score_times, high)
+        score_rows = [_score_row(row) for row in scores[first:last]]
         columns = _event_columns(newer_half, latency_last=file_format == "parquet" or newer_half,
                                  with_prices=file_format != "parquet")
         files = [
