@@ -56,6 +56,15 @@ EVENT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("io", ("input", "output")),  # after every other group, as the query builder puts them
     ("metrics", ("latency", "time_to_first_token")),  # last when converted to seconds in SQL
 )
+# The legacy tables (exportSource TRACES_OBSERVATIONS): fixed column order, DateTime64(3), nulls not ''.
+LEGACY_OBSERVATION_COLUMNS = (
+    "id", "trace_id", "project_id", "environment", "type", "parent_observation_id", "start_time", "end_time", "name",
+    "metadata", "level", "status_message", "version", "input", "output", "provided_model_name", "model_parameters",
+    "usage_details", "cost_details", "completion_start_time", "prompt_name", "prompt_version", "total_cost",
+    "latency", "time_to_first_token", "model_id", "created_at", "updated_at", "prompt_id", "usage_pricing_tier_name")
+TRACE_COLUMNS = ("id", "timestamp", "name", "environment", "project_id", "metadata", "user_id", "session_id",
+                 "release", "version", "public", "bookmarked", "tags", "input", "output", "created_at", "updated_at")
+LAYOUTS = ("events", "legacy")
 SCORE_COLUMNS = ("id", "timestamp", "project_id", "environment", "trace_id", "observation_id", "session_id",
                  "dataset_run_id", "name", "value", "source", "comment", "data_type", "string_value",
                  "created_at", "updated_at")
@@ -102,17 +111,22 @@ def write_export(
     windows: int = 4,
     prefix: str = "",
     latency_unit: str = "s",
+    layout: str = "events",
     until: datetime | None = None,
     storage_options: dict[str, Any] | None = None,
 ) -> WrittenExport:
     """Write ``truth``'s observations (the events table) and scores as ``windows`` export runs.
 
-    ``until`` stops the export there (rows after it are left for the API, as on a live project);
+    ``layout`` "legacy" writes the tables of exportSource TRACES_OBSERVATIONS (``traces/``,
+    ``observations/``, ``scores/``) instead of observations_v2. ``until`` stops the export there (rows after it are left for the API, as on a live project);
     ``latency_unit`` "ms" writes latency as integer milliseconds, as integrations created before
     2026-04-01 do.
     """
     if file_format not in FORMATS:
         raise ValueError(f"unknown export format {file_format!r}; choose from {', '.join(FORMATS)}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown export layout {layout!r}; choose from {', '.join(LAYOUTS)}")
+    legacy = layout == "legacy"
     fs, base = fsspec.core.url_to_fs(url, **(storage_options or {}))
     project_dir = f"{prefix}{project_id}"
     observations = sorted(truth["observations"], key=lambda row: row["startTime"])
@@ -124,6 +138,8 @@ def write_export(
     scores = sorted(scores, key=lambda row: row["timestamp"])
     observation_times = [_floor_ms(_parse(row["startTime"])) for row in observations]
     score_times = [_floor_ms(_parse(row["timestamp"])) for row in scores]
+    traces = sorted(truth.get("traces") or [], key=lambda row: row["timestamp"]) if legacy else []
+    trace_times = [_floor_ms(_parse(row["timestamp"])) for row in traces]
     written = WrittenExport(root=f"{base.rstrip('/')}/{project_dir}")
     writer = _FileWriter(fs, base.rstrip("/"), file_format, gzip_files)
     for index, (low, high) in enumerate(zip(bounds, bounds[1:], strict=False)):
@@ -133,20 +149,27 @@ def write_export(
         event_rows = []
         first, last = bisect_left(observation_times, low), bisect_right(observation_times, high)
         for row, start in zip(observations[first:last], observation_times[first:last], strict=True):
-            event = _event_row(row, latency_unit, with_prices=file_format != "parquet")
+            event = _event_row(row, latency_unit, with_prices=file_format != "parquet" and not legacy)
+            if legacy:
+                event = _legacy_observation(event)
             if start == high and not is_last:  # exported again by the next window, newer by then
                 event = _older_state(event)
                 written.repeated_rows.append((row["traceId"], row["id"]))
             event_rows.append(event)
         first, last = bisect_left(score_times, low), bisect_right(score_times, high)
         score_rows = [_score_row(row) for row in scores[first:last]]
-        columns = _event_columns(newer_half, latency_last=file_format == "parquet" or newer_half,
-                                 with_prices=file_format != "parquet")
-        files = [
-            writer.write(f"{project_dir}/scores/{ts}", "scores", SCORE_COLUMNS, score_rows),
-            writer.write(f"{project_dir}/observations_v2/{ts}", "observations_v2", columns, event_rows),
-        ]
-        manifest = _manifest(project_id, low, high, files)
+        files = [writer.write(f"{project_dir}/scores/{ts}", "scores", SCORE_COLUMNS, score_rows)]
+        if legacy:
+            first, last = bisect_left(trace_times, low), bisect_right(trace_times, high)
+            trace_rows = [_trace_row(row) for row in traces[first:last]]
+            files.append(writer.write(f"{project_dir}/traces/{ts}", "traces", TRACE_COLUMNS, trace_rows))
+            files.append(writer.write(f"{project_dir}/observations/{ts}", "observations",
+                                      LEGACY_OBSERVATION_COLUMNS, event_rows))
+        else:
+            columns = _event_columns(newer_half, latency_last=file_format == "parquet" or newer_half,
+                                     with_prices=file_format != "parquet")
+            files.append(writer.write(f"{project_dir}/observations_v2/{ts}", "observations_v2", columns, event_rows))
+        manifest = _manifest(project_id, low, high, files, legacy)
         _put(fs, f"{base.rstrip('/')}/{project_dir}/manifests/{ts}.json",
              orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
         written.manifests.append(manifest)
@@ -176,15 +199,16 @@ def _key_ts(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H-%M-%S")
 
 
-def _manifest(project_id: str, low: datetime, high: datetime, files: list[dict[str, Any]]) -> dict[str, Any]:
+def _manifest(project_id: str, low: datetime, high: datetime, files: list[dict[str, Any]],
+              legacy: bool) -> dict[str, Any]:
     return {
         "version": 1,
         "projectId": project_id,
-        "exportSource": "EVENTS",
+        "exportSource": "TRACES_OBSERVATIONS" if legacy else "EVENTS",
         "window": {"minTimestamp": _iso(low), "maxTimestamp": _iso(high)},
         "maxTimestamp": _iso(high),
         "createdAt": _iso(high + timedelta(minutes=20)),
-        "tables": ["scores", "observations_v2"],
+        "tables": ["scores", "traces", "observations"] if legacy else ["scores", "observations_v2"],
         "files": files,
     }
 
@@ -239,6 +263,30 @@ def _event_row(row: Row, latency_unit: str, with_prices: bool) -> Row:
     if with_prices:
         event.update(input_price=row["inputPrice"], output_price=row["outputPrice"], total_price=row["totalPrice"])
     return event
+
+
+def _legacy_observation(event: Row) -> Row:
+    """The legacy observations table: null (not '') for a root's parent, a nullable total cost."""
+    row = {column: event.get(column) for column in LEGACY_OBSERVATION_COLUMNS}
+    row["parent_observation_id"] = event["parent_observation_id"] or None
+    row["total_cost"] = event["cost_details"].get("total")
+    return row
+
+
+def _trace_row(row: Row) -> Row:
+    def text(value: Any) -> str | None:
+        return value if value is None or isinstance(value, str) else orjson.dumps(value).decode()
+
+    return {
+        "id": row["id"], "timestamp": row["timestamp"], "name": row.get("name"),
+        "environment": row.get("environment"), "project_id": row["projectId"],
+        "metadata": {k: v if isinstance(v, str) else orjson.dumps(v).decode()
+                     for k, v in (row.get("metadata") or {}).items()},
+        "user_id": row.get("userId"), "session_id": row.get("sessionId"), "release": row.get("release"),
+        "version": row.get("version"), "public": row.get("public"), "bookmarked": row.get("bookmarked"),
+        "tags": list(row.get("tags") or []), "input": text(row.get("input")), "output": text(row.get("output")),
+        "created_at": row["createdAt"], "updated_at": row["updatedAt"],
+    }
 
 
 def _older_state(event: Row) -> Row:
@@ -298,33 +346,41 @@ class _FileWriter:
         }
 
 
-def _text_value(column: str, value: Any) -> Any:
+def _arrow_type(table: str, column: str) -> pa.DataType:
+    arrow_type = _ARROW_TYPES.get(column, pa.string())
+    if isinstance(arrow_type, pa.TimestampType) and table != "observations_v2":
+        return pa.timestamp("ms", tz="UTC")  # DateTime64(3) outside the events table
+    return arrow_type
+
+
+def _text_value(table: str, column: str, value: Any) -> Any:
     """A value as ClickHouse's JSON output writes it: naive timestamps, Decimals as JS doubles."""
     if value is None:
         return None
-    if column in _ARROW_TYPES and isinstance(_ARROW_TYPES[column], pa.TimestampType):
-        unit = _ARROW_TYPES[column].unit
+    arrow_type = _arrow_type(table, column)
+    if isinstance(arrow_type, pa.TimestampType):
+        unit = arrow_type.unit
         moment = _parse(value)
         text = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
         return text if unit == "us" else text[:-3]
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dict):
-        return {k: _text_value("", v) for k, v in value.items()}
+        return {k: _text_value(table, "", v) for k, v in value.items()}
     return value
 
 
-def _text_rows(columns: Sequence[str], rows: Iterable[Row]) -> Iterable[Row]:
+def _text_rows(table: str, columns: Sequence[str], rows: Iterable[Row]) -> Iterable[Row]:
     for row in rows:
-        yield {column: _text_value(column, row.get(column)) for column in columns}
+        yield {column: _text_value(table, column, row.get(column)) for column in columns}
 
 
 def _json(table: str, columns: Sequence[str], rows: list[Row]) -> bytes:
-    return orjson.dumps(list(_text_rows(columns, rows)))
+    return orjson.dumps(list(_text_rows(table, columns, rows)))
 
 
 def _jsonl(table: str, columns: Sequence[str], rows: list[Row]) -> bytes:
-    return b"".join(orjson.dumps(row) + b"\n" for row in _text_rows(columns, rows))
+    return b"".join(orjson.dumps(row) + b"\n" for row in _text_rows(table, columns, rows))
 
 
 def _csv(table: str, columns: Sequence[str], rows: list[Row]) -> bytes:
@@ -333,7 +389,7 @@ def _csv(table: str, columns: Sequence[str], rows: list[Row]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, doublequote=True, lineterminator="\n")
     writer.writerow(columns)
-    for row in _text_rows(columns, rows):
+    for row in _text_rows(table, columns, rows):
         writer.writerow(["" if v is None else v if isinstance(v, str) else orjson.dumps(v).decode()
                          for v in row.values()])
     return out.getvalue().encode()
@@ -342,7 +398,7 @@ def _csv(table: str, columns: Sequence[str], rows: list[Row]) -> bytes:
 def _parquet(table: str, columns: Sequence[str], rows: list[Row]) -> bytes:
     arrays = []
     for column in columns:
-        arrow_type = _ARROW_TYPES.get(column, pa.string())
+        arrow_type = _arrow_type(table, column)
         values = [row.get(column) for row in rows]
         if isinstance(arrow_type, pa.TimestampType):
             values = [None if v is None else _parse(v) for v in values]

@@ -5,15 +5,17 @@ inclusive boundary, a row in two windows, an orphan file, a field-group change);
 then the API path takes over; together they equal the ground truth.
 """
 
+import json
 from datetime import timedelta
 
 import pytest
 
 from pipelines.sync import make_pipeline
+from simulator import Simulator
 from simulator.export import write_export
 from sources.langfuse.windows import parse_ts
 from tests.export.helpers import EXPORT_UNTIL, export_differences
-from tests.sync.helpers import count, options, sync, table_rows
+from tests.sync.helpers import count, differences, options, sync, table_rows
 
 FORMATS = ["parquet", "jsonl", "csv"]
 
@@ -81,3 +83,31 @@ def test_a_long_export_commits_manifest_by_manifest(sim, tmp_path):
     report = sync(sim, tmp_path, from_export=str(tmp_path / "export"), resources=["observations"], chunk_rows=100)
     assert report.loads >= 6  # a load per manifest (each over 100 rows), then the API's
     assert export_differences(tmp_path, sim.ground_truth(), "parquet", tables=("observations",)) == []
+
+
+# The legacy observations table has no trace context, user, session, bookmark or public flag.
+LEGACY_LACKS = ("user_id", "session_id", "bookmarked", "public", "trace_name", "tags", "release",
+                "input_price", "output_price", "total_price")
+
+
+def test_the_legacy_layout_loads_into_the_same_observations_table(sim, tmp_path):
+    write_export(sim.ground_truth(), str(tmp_path / "export"), project_id="proj-demo", layout="legacy",
+                 file_format="jsonl", until=EXPORT_UNTIL)
+    report = sync(sim, tmp_path, from_export=str(tmp_path / "export"), resources=["observations", "scores"])
+    assert report.export_rows["observations"] > 0
+    assert differences(tmp_path, sim.ground_truth(), "observations", "proj-demo", ignore=LEGACY_LACKS,
+                       uncut_metadata_ok=True) == []
+
+
+def test_a_legacy_server_gets_the_exported_traces_too(tmp_path):
+    with Simulator(seed=11, traces=60, api="legacy").start() as legacy:
+        truth = legacy.ground_truth()
+        write_export(truth, str(tmp_path / "export"), project_id="proj-demo", layout="legacy", until=EXPORT_UNTIL)
+        report = sync(legacy, tmp_path, from_export=str(tmp_path / "export"), resources=["traces"])
+    assert report.export_rows["traces"] > 0
+    loaded = {r["id"]: r for r in table_rows(tmp_path, "traces")}
+    assert loaded.keys() == {t["id"] for t in truth["traces"]}
+    for trace in truth["traces"]:
+        row = loaded[trace["id"]]
+        assert (row["name"], row["timestamp"], json.loads(row["tags"])) == (
+            trace["name"], parse_ts(trace["timestamp"]), trace["tags"])

@@ -79,9 +79,13 @@ def _typed(name: str, source: SourceColumns, data_type: str) -> str:
         return f"CAST({raw} AS {dict(double='DOUBLE', bigint='BIGINT', bool='BOOLEAN')[data_type]})"
     if name == "metadata":
         return _metadata(source)
-    if data_type == "json" or not text:
-        if text:  # JSON text already (a nested field of a JSON file, or a CSV field)
-            return raw
+    if data_type == "json":
+        if text or source.types[name] == "VARCHAR":
+            # JSON text (a nested field of a text file), or a String column holding JSON (model
+            # parameters, a trace's io): kept as it is; plain text becomes a JSON string.
+            return f"CASE WHEN json_valid({raw}) THEN {raw} ELSE to_json({raw}) END"
+        return f"to_json({raw})"
+    if not text:
         return f"to_json({raw})" if source.types[name].endswith(("]", ")")) else f"CAST({raw} AS VARCHAR)"
     return raw
 
@@ -112,10 +116,6 @@ def _observation_extras(source: SourceColumns, latency_divisor: float) -> dict[s
         out["model"] = source.raw("provided_model_name")
     if source.has("model_id"):
         out["internal_model_id"] = out["model_id"] = source.raw("model_id")
-    if source.has("model_parameters") and source.is_text("model_parameters"):
-        # A String column holding JSON text (or plain text, kept as a JSON string).
-        raw = source.raw("model_parameters")
-        out["model_parameters"] = f"CASE WHEN json_valid({raw}) THEN {raw} ELSE to_json({raw}) END"
     if not source.has("is_root_observation") and source.has("parent_observation_id"):
         out["is_root_observation"] = f"({source.raw('parent_observation_id')} IS NULL)"
     if source.has("usage_details"):
