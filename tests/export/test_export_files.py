@@ -112,3 +112,22 @@ def test_dlt_resolves_bucket_credentials_from_the_export_section(monkeypatch):
     fs, path = open_export("s3://some-bucket/exports/")
     assert path == "some-bucket/exports" and "s3" in fs.protocol
     assert fs.key == "AKIADLTSTYLE" and fs.endpoint_url == "http://127.0.0.1:9"
+
+
+def test_a_legacy_observations_file_holding_an_id_twice_gives_its_newest_version(truth, tmp_path):
+    """Langfuse skips the legacy table's LIMIT 1 BY id for OTEL projects."""
+    import orjson
+
+    write_export(truth, str(tmp_path / "x"), project_id="p1", layout="legacy", file_format="jsonl",
+                 gzip_files=False, windows=1)
+    fs, root = open_export(str(tmp_path / "x"))
+    [manifest] = list_manifests(fs, root)
+    [file] = manifest.files_of("observations")
+    lines = open(file.path, "rb").read().splitlines()
+    newer = orjson.loads(lines[0]) | {"updated_at": "2030-01-01 00:00:00.000", "name": "newer"}
+    with open(file.path, "ab") as out:
+        out.write(orjson.dumps(newer) + b"\n")
+    rows = pa.concat_tables(ExportFileReader(fs).tables(file, OBSERVATION_COLUMNS))
+    assert rows.num_rows == len(lines)
+    [kept] = [r for r in rows.to_pylist() if (r["trace_id"], r["id"]) == (newer["trace_id"], newer["id"])]
+    assert kept["name"] == "newer"

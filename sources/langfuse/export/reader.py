@@ -68,6 +68,10 @@ class ExportFileReader:
             if since is not None:
                 sql = f"SELECT * FROM ({sql}) WHERE {q(time_column)} >= $1"
                 params.append(since)
+            if file.table == "observations":
+                # The legacy query skips its LIMIT 1 BY id for OTEL projects: a file may hold an id twice.
+                sql = (f"SELECT * FROM ({sql}) QUALIFY row_number() OVER "
+                       f"(PARTITION BY trace_id, id ORDER BY updated_at DESC NULLS LAST) = 1")
             batches = self._con.sql(sql, params=params or None).to_arrow_reader(batch_rows)
             for batch in batches:
                 if batch.num_rows:
