@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.export_throughput             # 125,000 traces: ~1,010,000 observations
     .venv/bin/python -m benchmarks.export_throughput --quick     # 5,000 traces: ~40,000 observations
+    … --export-dir /tmp/export_1m                                 # keep the export (10 min to write) for a rerun
 
 The simulator writes its data as Langfuse's export (Parquet, 24 windows) in a child process, then serves
 the same data (same seed) from its own process. Two syncs run as CLI child processes into fresh DuckDB
@@ -37,16 +38,18 @@ def main() -> None:
     parser.add_argument("--traces", type=int, default=125_000)
     parser.add_argument("--quick", action="store_true", help="5,000 traces, to try it")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--export-dir", type=Path, help="keep the export here, and reuse it if it is already there")
     args = parser.parse_args()
     traces = 5_000 if args.quick else args.traces
     with tempfile.TemporaryDirectory(prefix="export-bench-") as tmp:
         work = Path(tmp)
-        export_dir = work / "export"
-        started = time.perf_counter()
-        written = subprocess.run([sys.executable, "-m", "simulator", "export", str(export_dir), "--traces",
-                                  str(traces), "--seed", str(args.seed), "--windows", str(WINDOWS)],
-                                 cwd=ROOT, capture_output=True, text=True, check=True)
-        print(f"export written in {time.perf_counter() - started:.0f}s: {written.stdout.strip()}")
+        export_dir = args.export_dir or work / "export"
+        if not (export_dir / "proj-demo" / "manifests").exists():
+            started = time.perf_counter()
+            written = subprocess.run([sys.executable, "-m", "simulator", "export", str(export_dir), "--traces",
+                                      str(traces), "--seed", str(args.seed), "--windows", str(WINDOWS)],
+                                     cwd=ROOT, capture_output=True, text=True, check=True)
+            print(f"export written in {time.perf_counter() - started:.0f}s: {written.stdout.strip()}")
         size = sum(p.stat().st_size for p in export_dir.rglob("*.parquet"))
         print(f"Parquet files: {size / 2**20:.0f} MB")
         with SimulatorProcess(traces=traces, seed=args.seed) as sim:

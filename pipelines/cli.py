@@ -189,7 +189,7 @@ def print_report(report: SyncReport) -> None:
     if report.nothing_new:
         print("Nothing new: the warehouse was already up to date.")
     else:
-        width = max(len(t) for t in report.rows)
+        width = max((len(t) for t in report.rows), default=0)
         for table, count in sorted(report.rows.items()):
             print(f"  {table:<{width}}  {count:>10,} rows loaded")
     if report.reconcile is not None:

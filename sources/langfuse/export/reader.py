@@ -20,7 +20,8 @@ from sources.langfuse.export.columns import TABLES, SourceColumns, expressions, 
 from sources.langfuse.export.manifest import ExportFile
 from sources.langfuse.export.storage import is_local
 
-BATCH_ROWS = 50_000
+# Rows per record batch: with whole io columns, a batch is tens of MB, held once or twice at a time.
+BATCH_ROWS = 10_000
 # The largest row a text file may hold. DuckDB's JSON reader buffers twice this, inside its memory cap.
 MAX_ROW_BYTES = 32 * 2**20
 # Columns in every export of a table, whatever its field groups (core).
@@ -31,7 +32,7 @@ _MS_RATIO = 100
 
 
 class ExportFileReader:
-    def __init__(self, fs, memory_limit: str = "160MB", threads: int = 2):
+    def __init__(self, fs, memory_limit: str = "96MB", threads: int = 2):
         self._fs = fs
         self._con = duckdb.connect()
         self._con.execute(f"SET TimeZone = 'UTC'; SET memory_limit = '{memory_limit}'; SET threads = {threads}; "
@@ -132,7 +133,8 @@ class ExportFileReader:
 def conform(table: pa.Table, declared: Mapping[str, str]) -> pa.Table:
     """The API path's Arrow types exactly (timestamps in µs UTC, strings, int64…), declared columns all present."""
     fields = [pa.field(name, ARROW_TYPES.get(declared.get(name, "text"), pa.string())) for name in table.column_names]
-    arrays = [table[name].cast(f.type) for name, f in zip(table.column_names, fields, strict=True)]
+    arrays = [column if column.type == f.type else column.cast(f.type)
+              for column, f in zip(table.columns, fields, strict=True)]
     for name, data_type in declared.items():
         if name not in table.column_names:
             fields.append(pa.field(name, ARROW_TYPES[data_type]))
