@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="then compare the last DAYS days with Langfuse (ids and updatedAt only): mark rows "
                            "deleted upstream, refetch the hours with rows changed or added outside the lookback")
 
+    sync.add_argument("--from-export", metavar="URL",
+                      help="first load observations and scores from Langfuse's blob-storage export (a folder, "
+                           "s3://, gs://, az://; credentials the dlt way), then read on from the API")
+
     status = commands.add_parser("status", help="per resource: watermark, rows, last run, lag")
     _add_target(status)
 
@@ -171,6 +175,7 @@ def _sync_options(args: argparse.Namespace) -> SyncOptions:
         pipelines_dir=args.pipelines_dir, api=args.api, resources=args.resources, since=args.since,
         until=args.until, lookback=args.lookback, settle_delay=args.settle_delay, chunk_rows=args.chunk_rows,
         full_refresh=args.full_refresh, max_rpm=max_rpm, duckdb_memory_limit=args.duckdb_memory, reconcile_days=args.reconcile,
+        from_export=args.from_export,
         privacy=Privacy(io=io_mode, metadata="exclude" if args.exclude_metadata else "keep"),
         retry=RetryPolicy(max_retries=args.max_retries), wait_for_lock=args.wait,
     )
@@ -208,10 +213,12 @@ def print_report(report: SyncReport) -> None:
     print(f"Warehouse: {report.warehouse}")
     if report.state_repair:
         print(f"Note: {report.state_repair}.")
+    for table, count in sorted(report.export_rows.items()):
+        print(f"  {table}: {count:,} rows from the blob-storage export")
     if report.nothing_new:
         print("Nothing new: the warehouse was already up to date.")
     else:
-        width = max(len(t) for t in report.rows)
+        width = max((len(t) for t in report.rows), default=0)
         for table, count in sorted(report.rows.items()):
             print(f"  {table:<{width}}  {count:>10,} rows loaded")
     for resource in sorted({f.resource for f in report.unavailable}):

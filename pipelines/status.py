@@ -25,6 +25,8 @@ class ResourceStatus:
     last_run_at: str | None
     last_run_rows: int | None
     rows: int | None
+    export_until: str | None = None  # the end of the last blob-storage export window loaded
+    export_rows: int | None = None
 
     @property
     def behind(self) -> bool:
@@ -65,6 +67,7 @@ def collect_status(pipeline: dlt.Pipeline) -> list[ResourceStatus]:
                 resource=name, project_id=project_id, synced_until=state.get("synced_until"),
                 pending=bool(state.get("pending")), last_run_at=state.get("last_run_at"),
                 last_run_rows=state.get("last_run_rows"), rows=counts.get((name, project_id)),
+                export_until=state.get("export", {}).get("until"), export_rows=state.get("export", {}).get("rows"),
             ))
     return out
 
@@ -75,13 +78,17 @@ def print_status(location: WarehouseLocation) -> None:
     if not statuses:
         print("No sync has run against this warehouse yet.")
         return
-    header = ("resource", "project", "watermark", "rows", "last run", "last run rows", "state")
+    with_export = any(s.export_until for s in statuses)
+    header = ("resource", "project", "watermark", "rows", "last run", "last run rows", "state",
+              *(("from the export",) if with_export else ()))
     lines = [header]
     for s in statuses:
         state = "PENDING (rerun sync)" if s.pending else "BEHIND" if s.behind else "ok"
+        export = (f"{s.export_rows or 0:,} rows up to {s.export_until}" if s.export_until else "-",)
         lines.append((s.resource, s.project_id, s.synced_until or "full refresh",
                       "-" if s.rows is None else f"{s.rows:,}", (s.last_run_at or "-")[:19],
-                      "-" if s.last_run_rows is None else f"{s.last_run_rows:,}", state))
+                      "-" if s.last_run_rows is None else f"{s.last_run_rows:,}", state,
+                      *(export if with_export else ())))
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
     for line in lines:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)))

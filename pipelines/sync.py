@@ -15,6 +15,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from pipelines.dlt_state import repair_local_state
 from pipelines.location import WarehouseLocation, locate_warehouse
 from pipelines.lock import warehouse_lock
+from pipelines.export import load_export
 from pipelines.reconcile import ReconcileReport, check_destination, reconcile
 from pipelines.recovery import clear_half_committed_packages, deduplicate_interrupted_loads
 from sources.langfuse import Connection, LangfuseProject, connect, detect_api, langfuse_source
@@ -61,6 +62,8 @@ class SyncOptions:
 
     def location(self) -> WarehouseLocation:
         return locate_warehouse(self.destination, self.database, self.dataset_name, self.pipelines_dir)
+    # Load Langfuse's blob-storage export (observations, scores) first; the API reads on from its end.
+    from_export: str | None = None
 
 
 @dataclass
@@ -76,10 +79,11 @@ class SyncReport:
     warehouse: str = ""  # what was written: destination, absolute path or URL, dataset
     state_repair: str | None = None  # said when the local working state was repaired from the warehouse
     failures: list[ResourceFailure] = field(default_factory=list)  # resources that stopped alone
+    export_rows: Counter[str] = field(default_factory=Counter)
 
     @property
     def nothing_new(self) -> bool:
-        return sum(self.rows.values()) == 0
+        return sum(self.rows.values()) + sum(self.export_rows.values()) == 0
 
     @property
     def failed(self) -> list[ResourceFailure]:
@@ -163,6 +167,14 @@ def _run_locked(options: SyncOptions, location: WarehouseLocation, started: date
         pipeline, report.state_repair = repair_local_state(pipeline)
         run_end = floor_ms(started - options.settle_delay)
         failures = FailureLog()
+        if options.from_export:
+            try:
+                report.export_rows, report.loads = load_export(
+                    pipeline, options.from_export, connections, api, resources=options.resources,
+                    privacy=options.privacy, chunk_rows=options.chunk_rows,
+                    loader_file_format=_loader_format(options), is_pending=_pending)
+            except Exception as error:
+                raise _unwrap(error, api) from None
         for round_number in range(options.max_rounds):
             source = langfuse_source(
                 connections, api=api, resources=options.resources, run_end=run_end, since=options.since,

@@ -1,0 +1,199 @@
+"""Observations and scores from Langfuse's blob-storage export, into the API path's tables.
+
+The export is Langfuse's bulk path (S3, GCS, Azure; Parquet, JSON, JSONL, CSV). Its manifests are
+the unit of work: each file of each manifest not loaded before is read (``reader``), converted to
+the API path's columns and types (``columns``) and merged on the same primary keys, into the same
+tables. What is loaded is recorded per manifest in the resource state the API path uses for the
+same table, committed with the rows; the table's watermark moves to the last loaded window, so
+the API path takes over from there with its usual lookback.
+
+Repeats: neighbouring windows share their inclusive boundary (and Run Now can overlap whole
+windows). Rows whose time lies where two manifests of a load overlap are held back and loaded once,
+the copy with the newest ``updated_at``; everything else streams straight through. A manifest
+loaded in a later run replaces what an earlier one loaded (it was exported later).
+
+Manifests whose window the API path has already read (below a watermark the API set) are skipped,
+and a manifest straddling it loads only the rows at or after it: the API's rows are newer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+import dlt
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from dlt.sources import DltResource
+
+from sources.langfuse import column_hints
+from sources.langfuse.engine import Privacy, _batched
+from sources.langfuse.export.columns import TABLES
+from sources.langfuse.export.manifest import ExportFile, Manifest
+from sources.langfuse.export.reader import ExportFileReader, conform
+from sources.langfuse.export.storage import redact
+from sources.langfuse.settings import DEFAULT_CHUNK_ROWS, ITEM_ROWS
+from sources.langfuse.specs import ResourceSpec, specs_for
+from sources.langfuse.windows import ONE_MS, format_ts, parse_ts
+
+__all__ = ["export_source", "EXPORT_TABLES", "loaded_manifests"]
+
+# Warehouse table → the export tables it is read from, preferred first (a TRACES_OBSERVATIONS_EVENTS
+# run writes both observation tables: observations_v2 is the current shape, the legacy one repeats it).
+EXPORT_TABLES = {"observations": ("observations_v2", "observations"), "scores": ("scores",), "traces": ("traces",)}
+
+
+def loaded_manifests(project_state: dict) -> dict:
+    return project_state.get("export", {}).get("manifests", {})
+
+
+def export_source_tables(api: str, resources: Sequence[str] | None) -> list[str]:
+    tables = ["observations", "scores"] + (["traces"] if api == "legacy" else [])
+    return [t for t in tables if resources is None or t in resources]
+
+
+@dlt.source(name="langfuse", max_table_nesting=0)
+def export_source(fs, manifests: Sequence[Manifest], url: str, api: str = "v4",
+                  resources: Sequence[str] | None = None, privacy: Privacy | None = None,
+                  chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[DltResource]:
+    """The export's tables as resources named like the API path's, so they share its state."""
+    privacy = privacy or Privacy()
+    specs = specs_for(api)
+    for name in export_source_tables(api, resources):
+        yield _resource(specs[name], fs, manifests, redact(url), privacy, chunk_rows)
+
+
+def _resource(spec: ResourceSpec, fs, manifests: Sequence[Manifest], url: str, privacy: Privacy,
+              chunk_rows: int) -> DltResource:
+    def read() -> Iterator[pa.Table]:
+        state = dlt.current.resource_state()
+        reader = ExportFileReader(fs)
+        try:
+            for project_id in sorted({m.project_id for m in manifests}):
+                project_state = state.setdefault("projects", {}).setdefault(project_id, {})
+                mine = [m for m in manifests if m.project_id == project_id]
+                load = _ManifestLoad(spec, reader, project_state, url, privacy)
+                yield from _batched(load.tables(mine, chunk_rows), ITEM_ROWS)
+        finally:
+            reader.close()
+
+    return dlt.resource(
+        read, name=spec.name, primary_key=["project_id", *spec.primary_key],
+        write_disposition={"disposition": "merge", "strategy": "delete-insert", "deduplicated": True},
+        columns=column_hints(spec, privacy),
+    )
+
+
+class _ManifestLoad:
+    """One table of one project: the manifests not loaded yet, oldest window first, up to ``chunk_rows``."""
+
+    def __init__(self, spec: ResourceSpec, reader: ExportFileReader, state: dict, url: str, privacy: Privacy):
+        self.spec, self.reader, self.state, self.privacy = spec, reader, state, privacy
+        self.export = state.setdefault("export", {"url": url, "manifests": {}})
+        self.export["url"] = url
+        self.held: list[pa.Table] = []
+        self.rows = 0
+
+    def api_watermark(self) -> datetime | None:
+        """The watermark the API path set beyond the export, if any: its rows there are newer."""
+        synced, until = self.state.get("synced_until"), self.export.get("until")
+        if synced and (until is None or parse_ts(synced) > parse_ts(until)):
+            return parse_ts(synced)
+        return None
+
+    def tables(self, manifests: list[Manifest], chunk_rows: int) -> Iterator[pa.Table]:
+        done = self.export["manifests"]
+        todo = [m for m in manifests if m.name not in done]
+        api_until = self.api_watermark()
+        for index, manifest in enumerate(todo):
+            files = self._files(manifest)
+            if api_until is not None and manifest.window_max < api_until:
+                done[manifest.name] = {"rows": 0, "skipped": "read by the API already"}
+                continue
+            contested = _overlaps(manifest, [m for m in todo if m is not manifest])
+            rows = 0
+            for file in files:
+                for table in self.reader.tables(file, self.spec.columns, since=api_until):
+                    table = self.privacy.apply(table)
+                    mask = _in_ranges(table[TABLES[file.table][1]], contested)
+                    if mask is not None:
+                        self.held.append(_with_order(table.filter(mask), len(self.held)))
+                        table = table.filter(pc.invert(mask))
+                    rows += table.num_rows
+                    if table.num_rows:
+                        yield table
+            done[manifest.name] = {"rows": rows, "window_max": format_ts(manifest.window_max)}
+            self._advance(manifest)
+            self.rows += rows
+            self.export["rows"] = self.export.get("rows", 0) + rows
+            if self.rows >= chunk_rows and index + 1 < len(todo):
+                self.state["more_pending"] = True
+                break
+        else:
+            self.state["more_pending"] = False
+        yield from self._newest_of_held()
+        self.state["last_run_rows"] = self.rows
+        self.state["last_run_at"] = datetime.now(UTC).isoformat()
+
+    def _files(self, manifest: Manifest) -> list[ExportFile]:
+        for export_table in EXPORT_TABLES[self.spec.name]:
+            files = manifest.files_of(export_table)
+            if files:
+                return files
+        return []
+
+    def _advance(self, manifest: Manifest) -> None:
+        until = format_ts(manifest.window_max)
+        if self.export.get("until") is None or parse_ts(self.export["until"]) < manifest.window_max:
+            self.export["until"] = until
+        if self.export.get("since") is None or parse_ts(self.export["since"]) > manifest.window_min:
+            self.export["since"] = format_ts(manifest.window_min)
+        synced = self.state.get("synced_until")
+        if synced is None or parse_ts(synced) < manifest.window_max:
+            self.state["synced_until"] = until  # the API path takes over here, minus its lookback
+
+    def _newest_of_held(self) -> Iterator[pa.Table]:
+        """Rows on shared window time, loaded once: the newest ``updated_at``, then the later manifest."""
+        if not self.held:
+            return
+        held = pa.concat_tables(self.held, promote_options="default")
+        self.held = []
+        key = ", ".join(f'"{k}"' for k in ("project_id", *self.spec.primary_key))
+        with duckdb.connect() as con:
+            con.execute("SET TimeZone = 'UTC'")
+            con.register("held", held)
+            newest = con.sql(
+                f"SELECT * EXCLUDE (__order) FROM held QUALIFY row_number() OVER "
+                f"(PARTITION BY {key} ORDER BY updated_at DESC NULLS LAST, __order DESC) = 1").to_arrow_table()
+        self.rows += newest.num_rows
+        self.export["rows"] = self.export.get("rows", 0) + newest.num_rows
+        yield conform(newest, self.spec.columns)
+
+
+def _overlaps(manifest: Manifest, others: list[Manifest]) -> list[tuple[datetime, datetime]]:
+    """The stretches of ``manifest``'s window that another manifest of this load also covers."""
+    ranges = []
+    for other in others:
+        low, high = max(manifest.window_min, other.window_min), min(manifest.window_max, other.window_max)
+        if low <= high:
+            ranges.append((low, high))
+    return ranges
+
+
+def _in_ranges(times: pa.ChunkedArray, ranges: list[tuple[datetime, datetime]]) -> pa.ChunkedArray | None:
+    """Rows whose time (to the millisecond, as Langfuse filters) lies in one of ``ranges``, both ends inclusive."""
+    if not ranges:
+        return None
+    mask = None
+    for low, high in ranges:
+        inside = pc.and_(pc.greater_equal(times, pa.scalar(low, times.type)),
+                         pc.less(times, pa.scalar(high + ONE_MS, times.type)))
+        mask = inside if mask is None else pc.or_(mask, inside)
+    mask = pc.fill_null(mask, False)
+    return mask if pc.any(mask).as_py() else None
+
+
+def _with_order(table: pa.Table, order: int) -> pa.Table:
+    return table.append_column("__order", pa.repeat(pa.scalar(order, pa.int64()), table.num_rows))
+
