@@ -13,9 +13,9 @@ import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.dlt_state import repair_local_state
+from pipelines.export import load_export
 from pipelines.location import WarehouseLocation, locate_warehouse
 from pipelines.lock import warehouse_lock
-from pipelines.export import load_export
 from pipelines.reconcile import ReconcileReport, check_destination, reconcile
 from pipelines.recovery import clear_half_committed_packages, deduplicate_interrupted_loads
 from sources.langfuse import Connection, LangfuseProject, connect, detect_api, langfuse_source
