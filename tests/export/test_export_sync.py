@@ -27,6 +27,7 @@ def _changes_after_the_export(sim):
     sim.update_observation(updated["traceId"], updated["id"], output='{"answer": "corrected after the export"}')
     doomed = next(o["traceId"] for o in observations[len(observations) // 2:] if o["traceId"] != updated["traceId"])
     sim.delete_trace(doomed)
+    sim.settle()  # past the simulator's ingestion lag: what a nightly run a while later sees
     return (updated["traceId"], updated["id"]), doomed
 
 
