@@ -74,8 +74,9 @@ def test_latency_in_milliseconds_is_loaded_in_seconds_whatever_the_format(truth,
 
 @pytest.mark.parametrize("file_type, compressed, body", [
     ("json", False, b"[]"), ("jsonl", False, b""), ("csv", False, b""),
-    ("jsonl", True, gzip.compress(b"", mtime=0)), ("csv", True, gzip.compress(b"", mtime=0)), ("json", True, gzip.compress(b"[]", mtime=0)),
-])
+    ("jsonl", True, gzip.compress(b"", mtime=0)), ("csv", True, gzip.compress(b"", mtime=0)),
+    ("json", True, gzip.compress(b"[]", mtime=0)),
+], ids=["json", "jsonl", "csv", "jsonl.gz", "csv.gz", "json.gz"])
 def test_empty_files_give_no_rows(tmp_path, file_type, compressed, body):
     path = tmp_path / f"empty.{file_type}"
     path.write_bytes(body)

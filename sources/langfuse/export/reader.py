@@ -23,7 +23,7 @@ from sources.langfuse.export.storage import is_local
 # Rows per record batch: with whole io columns, a batch is tens of MB, held once or twice at a time.
 BATCH_ROWS = 10_000
 # The largest row a text file may hold. DuckDB's JSON reader buffers twice this, inside its memory cap.
-MAX_ROW_BYTES = 32 * 2**20
+MAX_ROW_BYTES = 16 * 2**20
 # Columns in every export of a table, whatever its field groups (core).
 REQUIRED = {"observations_v2": ("id", "trace_id", "start_time"), "observations": ("id", "trace_id", "start_time"),
             "scores": ("id", "timestamp", "data_type"), "traces": ("id", "timestamp")}
@@ -32,7 +32,7 @@ _MS_RATIO = 100
 
 
 class ExportFileReader:
-    def __init__(self, fs, memory_limit: str = "96MB", threads: int = 2):
+    def __init__(self, fs, memory_limit: str = "128MB", threads: int = 2):
         self._fs = fs
         self._con = duckdb.connect()
         self._con.execute(f"SET TimeZone = 'UTC'; SET memory_limit = '{memory_limit}'; SET threads = {threads}; "
