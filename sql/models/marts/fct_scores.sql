@@ -1,0 +1,70 @@
+-- fct_scores: every score with a typed value per data type and the context of what it scores.
+-- grain: one row per score
+-- key: project_id, score_id
+-- Trace context (name, user, environment) is filled for trace and observation subjects; observation
+-- context (type, model, prompt) for observation subjects. Session and experiment scores keep only ids.
+
+with
+
+scores as (
+    select * from {{ ref('stg_scores') }}
+),
+
+traces as (
+    select * from {{ ref('fct_traces') }}
+),
+
+observations as (
+    select * from {{ ref('stg_observations') }}
+),
+
+final as (
+    select
+        scores.project_id,
+        scores.score_id,
+        scores.score_name,
+        scores.data_type,
+        scores.source,
+        scores.score_timestamp,
+        {{ langfuse_warehouse.utc_date('scores.score_timestamp') }} as score_date,
+        scores.environment,
+        -- Typed values: exactly the column(s) matching data_type are filled.
+        case when scores.data_type in ('NUMERIC', 'BOOLEAN') then scores.value_numeric end as numeric_value,
+        scores.value_boolean as boolean_value,
+        case when scores.data_type = 'CATEGORICAL' then scores.value_string end as categorical_value,
+        case when scores.data_type = 'CATEGORICAL' then scores.value_numeric end as categorical_mapped_value,
+        case when scores.data_type in ('TEXT', 'CORRECTION') then scores.value_string end as text_value,
+        scores.value_numeric,
+        scores.value_string,
+        scores.comment,
+        scores.subject_kind,
+        scores.subject_id,
+        scores.trace_id,
+        scores.observation_id,
+        coalesce(scores.session_id, traces.session_id) as session_id,
+        scores.experiment_id,
+        scores.config_id,
+        scores.author_user_id,
+        scores.queue_id,
+        traces.trace_name,
+        traces.user_id as trace_user_id,
+        traces.environment as trace_environment,
+        traces.release as trace_release,
+        observations.observation_name,
+        observations.observation_type,
+        observations.model_name,
+        observations.prompt_name,
+        observations.prompt_version,
+        scores.created_at,
+        scores.updated_at
+    from scores
+    left join traces
+        on scores.project_id = traces.project_id
+        and scores.trace_id = traces.trace_id
+    left join observations
+        on scores.project_id = observations.project_id
+        and scores.trace_id = observations.trace_id
+        and scores.observation_id = observations.observation_id
+)
+
+select * from final
