@@ -1,6 +1,8 @@
--- dim_sessions: sessions (groups of traces sharing a session_id) with their activity and spend.
+-- dim_sessions: sessions (groups of traces sharing a session_id) with their activity, failures and spend.
 -- grain: one row per session
 -- key: project_id, session_id
+-- Counts, tokens and cost add up across sessions (a trace belongs to one session); duration does not.
+-- duration_seconds is null while a trace of the session is unfinished.
 
 with
 
@@ -18,12 +20,14 @@ sessions as (
         min(start_time) as first_trace_at,
         max(end_time) as last_trace_end_at,
         count(*) as trace_count,
-        {{ langfuse_warehouse.count_where("has_error") }} as traces_with_error_count,
-        sum(observation_count)::bigint as observation_count,
-        sum(generation_count)::bigint as generation_count,
-        sum(input_tokens)::bigint as input_tokens,
-        sum(output_tokens)::bigint as output_tokens,
-        sum(total_tokens)::bigint as total_tokens,
+        {{ langfuse_warehouse.count_where('is_complete') }} as complete_trace_count,
+        {{ langfuse_warehouse.count_where('is_failed') }} as failed_trace_count,
+        {{ langfuse_warehouse.count_where('has_errored_observation') }} as traces_with_error_count,
+        sum(observation_count) as observation_count,
+        sum(generation_count) as generation_count,
+        sum(input_tokens) as input_tokens,
+        sum(output_tokens) as output_tokens,
+        sum(total_tokens) as total_tokens,
         sum(total_cost_usd) as total_cost_usd
     from traces
     where session_id is not null
@@ -39,14 +43,17 @@ final as (
         first_trace_at,
         last_trace_end_at,
         {{ langfuse_warehouse.utc_date('first_trace_at') }} as session_date,
-        {{ langfuse_warehouse.seconds_between('first_trace_at', 'last_trace_end_at') }} as duration_seconds,
+        complete_trace_count = trace_count as is_complete,
+        case when complete_trace_count = trace_count
+            then {{ langfuse_warehouse.seconds_between('first_trace_at', 'last_trace_end_at') }} end as duration_seconds,
         trace_count,
+        failed_trace_count,
         traces_with_error_count,
-        observation_count,
-        generation_count,
-        input_tokens,
-        output_tokens,
-        total_tokens,
+        cast(observation_count as bigint) as observation_count,
+        cast(generation_count as bigint) as generation_count,
+        cast(input_tokens as bigint) as input_tokens,
+        cast(output_tokens as bigint) as output_tokens,
+        cast(total_tokens as bigint) as total_tokens,
         total_cost_usd
     from sessions
 )

@@ -2,7 +2,10 @@
 -- latency, tokens and cost, and its scores.
 -- grain: one row per experiment item
 -- key: project_id, experiment_id, experiment_item_id
--- numeric_scores maps score name to value; for one score per row, query int_experiment_item_scores.
+-- is_failed: the item's run ended in error (the item's level, or its trace's root observation);
+-- has_errored_observation: some observation of its trace errored, recovered or not. numeric_scores maps
+-- '<score name> (<SOURCE>)' to the item's NUMERIC value or BOOLEAN 1/0 (int_experiment_item_scores has
+-- one row per score). Tokens and cost add up across items; latency does not.
 
 with
 
@@ -26,14 +29,26 @@ item_scores as (
     select * from {{ ref('int_experiment_item_scores') }}
 ),
 
+score_values as (
+    select
+        project_id,
+        experiment_id,
+        experiment_item_id,
+        score_name || ' (' || source || ')' as score_key,
+        sum(score_count) as score_count,
+        avg(numeric_value) as numeric_value
+    from item_scores
+    group by project_id, experiment_id, experiment_item_id, score_name, source
+),
+
 scores_per_item as (
     select
         project_id,
         experiment_id,
         experiment_item_id,
-        sum(score_count)::bigint as score_count,
-        {{ langfuse_warehouse.map_agg_where_not_null('score_name', 'numeric_value') }} as numeric_scores
-    from item_scores
+        cast(sum(score_count) as bigint) as score_count,
+        {{ langfuse_warehouse.map_agg_where_not_null('score_key', 'numeric_value') }} as numeric_scores
+    from score_values
     group by project_id, experiment_id, experiment_item_id
 ),
 
@@ -61,7 +76,10 @@ final as (
         traces.output_tokens,
         traces.total_tokens,
         traces.total_cost_usd,
-        coalesce(traces.has_error, experiment_items.level = 'ERROR') as has_error,
+        traces.is_complete,
+        -- Failed: the item's run ended in error (its level, or its trace's root observation).
+        coalesce(experiment_items.level = 'ERROR', false) or coalesce(traces.is_failed, false) as is_failed,
+        coalesce(traces.has_errored_observation, experiment_items.level = 'ERROR') as has_errored_observation,
         coalesce(scores_per_item.score_count, 0) as score_count,
         scores_per_item.numeric_scores
     from experiment_items

@@ -1,8 +1,12 @@
--- fct_scores: every score with a typed value per data type and the context of what it scores.
+-- fct_scores: every score with a typed value per data type, what it scores and when that happened.
 -- grain: one row per score
 -- key: project_id, score_id
--- Trace context (name, user, environment) is filled for trace and observation subjects; observation
--- context (type, model, prompt) for observation subjects. Session and experiment scores keep only ids.
+-- subject_kind says what was scored: 'observation' (one observation of a trace), 'trace', 'session' or
+-- 'experiment'. Trace context (name, user, release) is filled for trace and observation subjects,
+-- observation context (type, model, prompt) for observation subjects. subject_date is the UTC day of
+-- the scored activity (the trace's start; a session's first trace), so a score annotated days later
+-- counts on the day of what it judges; score_date is the day the score itself was recorded. Both are
+-- the score's own day for experiment subjects and for traces not synced.
 
 with
 
@@ -12,6 +16,10 @@ scores as (
 
 traces as (
     select * from {{ ref('fct_traces') }}
+),
+
+sessions as (
+    select * from {{ ref('dim_sessions') }}
 ),
 
 observations as (
@@ -27,6 +35,11 @@ final as (
         scores.source,
         scores.score_timestamp,
         {{ langfuse_warehouse.utc_date('scores.score_timestamp') }} as score_date,
+        coalesce(
+            traces.trace_date,
+            sessions.session_date,
+            {{ langfuse_warehouse.utc_date('scores.score_timestamp') }}
+        ) as subject_date,
         scores.environment,
         -- Typed values: exactly the column(s) matching data_type are filled.
         case when scores.data_type in ('NUMERIC', 'BOOLEAN') then scores.value_numeric end as numeric_value,
@@ -37,7 +50,15 @@ final as (
         scores.value_numeric,
         scores.value_string,
         scores.comment,
-        scores.subject_kind,
+        coalesce(
+            scores.subject_kind,
+            case
+                when scores.observation_id is not null then 'observation'
+                when scores.trace_id is not null then 'trace'
+                when scores.session_id is not null then 'session'
+                when scores.experiment_id is not null then 'experiment'
+            end
+        ) as subject_kind,
         scores.subject_id,
         scores.trace_id,
         scores.observation_id,
@@ -61,6 +82,10 @@ final as (
     left join traces
         on scores.project_id = traces.project_id
         and scores.trace_id = traces.trace_id
+    left join sessions
+        on scores.project_id = sessions.project_id
+        and scores.session_id = sessions.session_id
+        and scores.trace_id is null
     left join observations
         on scores.project_id = observations.project_id
         and scores.trace_id = observations.trace_id

@@ -1,76 +1,76 @@
--- fct_traces: traces rolled up from their observations (Langfuse v4 has no trace rows of its own).
+-- fct_traces: traces with their attributes, completeness, failure and spend.
 -- grain: one row per trace
 -- key: project_id, trace_id
--- Trace attributes (name, user, session, tags, release) are copied onto every v4 observation row;
--- the root observation's copy wins, any other row's copy fills in when the root was not synced.
+-- Attributes, completeness and failure come from int_traces (root observation first); tokens and cost
+-- are the sums over the trace's generations (int_generations: roll-up spans left out, so a cost copied
+-- onto a parent span is not counted twice). Counts, tokens and cost add up across traces.
 
 with
 
-observations as (
-    select * from {{ ref('stg_observations') }}
+traces as (
+    select * from {{ ref('int_traces') }}
 ),
 
-traces as (
+generations as (
+    select * from {{ ref('int_generations') }}
+),
+
+generation_totals as (
     select
         project_id,
         trace_id,
-        coalesce(
-            {{ langfuse_warehouse.any_value_where('trace_name', 'is_root_observation') }},
-            max(trace_name),
-            {{ langfuse_warehouse.any_value_where('observation_name', 'is_root_observation') }}
-        ) as trace_name,
-        coalesce({{ langfuse_warehouse.any_value_where('user_id', 'is_root_observation') }}, max(user_id)) as user_id,
-        coalesce({{ langfuse_warehouse.any_value_where('session_id', 'is_root_observation') }}, max(session_id)) as session_id,
-        coalesce({{ langfuse_warehouse.any_value_where('environment', 'is_root_observation') }}, max(environment)) as environment,
-        coalesce({{ langfuse_warehouse.any_value_where('release', 'is_root_observation') }}, max(release)) as release,
-        coalesce({{ langfuse_warehouse.any_value_where('tags', 'is_root_observation') }}, max(tags)) as tags,
-        {{ langfuse_warehouse.any_value_where('observation_id', 'is_root_observation') }} as root_observation_id,
-        min(start_time) as start_time,
-        max(coalesce(end_time, start_time)) as end_time,
-        count(*) as observation_count,
-        {{ langfuse_warehouse.count_where("observation_type = 'GENERATION'") }} as generation_count,
-        {{ langfuse_warehouse.count_where("level = 'ERROR'") }} as error_count,
-        {{ langfuse_warehouse.count_where("level = 'WARNING'") }} as warning_count,
+        count(*) as generation_count,
         count(distinct model_name) as distinct_model_count,
-        sum(input_tokens)::bigint as input_tokens,
-        sum(output_tokens)::bigint as output_tokens,
-        sum(total_tokens)::bigint as total_tokens,
+        {{ langfuse_warehouse.count_where('is_unpriced') }} as unpriced_generation_count,
+        sum(input_tokens) as input_tokens,
+        sum(cached_input_tokens) as cached_input_tokens,
+        sum(output_tokens) as output_tokens,
+        sum(reasoning_tokens) as reasoning_tokens,
+        sum(total_tokens) as total_tokens,
         sum(input_cost_usd) as input_cost_usd,
         sum(output_cost_usd) as output_cost_usd,
         sum(total_cost_usd) as total_cost_usd
-    from observations
+    from generations
     group by project_id, trace_id
 ),
 
 final as (
     select
-        project_id,
-        trace_id,
-        trace_name,
-        user_id,
-        session_id,
-        environment,
-        release,
-        tags,
-        root_observation_id,
-        start_time,
-        end_time,
-        {{ langfuse_warehouse.utc_date('start_time') }} as trace_date,
-        -- A trace lasts from its first observation's start to its last observation's end.
-        {{ langfuse_warehouse.seconds_between('start_time', 'end_time') }} as latency_seconds,
-        observation_count,
-        generation_count,
-        error_count,
-        warning_count,
-        error_count > 0 as has_error,
-        distinct_model_count,
-        coalesce(input_tokens, 0) as input_tokens,
-        coalesce(output_tokens, 0) as output_tokens,
-        coalesce(total_tokens, 0) as total_tokens,
-        coalesce(input_cost_usd, 0) as input_cost_usd,
-        coalesce(output_cost_usd, 0) as output_cost_usd,
-        coalesce(total_cost_usd, 0) as total_cost_usd
+        traces.project_id,
+        traces.trace_id,
+        traces.trace_name,
+        traces.user_id,
+        traces.session_id,
+        traces.environment,
+        traces.release,
+        traces.tags,
+        traces.root_observation_id,
+        traces.root_level,
+        traces.start_time,
+        traces.end_time,
+        traces.trace_date,
+        traces.is_complete,
+        traces.latency_seconds,
+        traces.is_failed,
+        traces.has_errored_observation,
+        traces.observation_count,
+        coalesce(generation_totals.generation_count, 0) as generation_count,
+        coalesce(generation_totals.unpriced_generation_count, 0) as unpriced_generation_count,
+        traces.error_count,
+        traces.warning_count,
+        coalesce(generation_totals.distinct_model_count, 0) as distinct_model_count,
+        cast(coalesce(generation_totals.input_tokens, 0) as bigint) as input_tokens,
+        cast(coalesce(generation_totals.cached_input_tokens, 0) as bigint) as cached_input_tokens,
+        cast(coalesce(generation_totals.output_tokens, 0) as bigint) as output_tokens,
+        cast(coalesce(generation_totals.reasoning_tokens, 0) as bigint) as reasoning_tokens,
+        cast(coalesce(generation_totals.total_tokens, 0) as bigint) as total_tokens,
+        coalesce(generation_totals.input_cost_usd, 0) as input_cost_usd,
+        coalesce(generation_totals.output_cost_usd, 0) as output_cost_usd,
+        coalesce(generation_totals.total_cost_usd, 0) as total_cost_usd
     from traces
+    left join generation_totals
+        on traces.project_id = generation_totals.project_id
+        and traces.trace_id = generation_totals.trace_id
 )
 
 select * from final

@@ -1,8 +1,13 @@
--- mart_latency_daily: observation latency percentiles per day, model and observation type.
--- grain: one row per project, UTC day, model and observation type
--- key: project_id, observation_date, model_name, observation_type
--- model_name is '(none)' for observations without a model (spans, events, tools, ...). Percentiles do
--- not add up across rows: filter, never sum or average them.
+-- mart_latency_daily: observation latency percentiles per day, environment, model and observation type.
+-- grain: one row per project, UTC day, environment, model and observation type
+-- key: project_id, observation_date, environment, model_name, observation_type
+-- model_name is '(none)' for observations without a model (spans, events, tools, ...). Each percentile
+-- comes with the number of values it was computed from (timed_observation_count, ttft_observation_count,
+-- throughput_observation_count): a p99 over five rows is not a p99. observation_count, error_count and
+-- the *_observation_count columns add up across rows; averages and percentiles do not (filter, never
+-- sum or average them). output_tokens_per_second is output tokens over the time spent generating
+-- (latency less time to first token), for observations with output tokens. Trace-level latency (what a
+-- user waited) is in mart_traces_daily.
 
 with
 
@@ -10,11 +15,32 @@ observations as (
     select * from {{ ref('stg_observations') }}
 ),
 
-daily as (
+timed as (
     select
         project_id,
         {{ langfuse_warehouse.utc_date('start_time') }} as observation_date,
+        environment,
         coalesce(model_name, '(none)') as model_name,
+        observation_type,
+        level,
+        latency_seconds,
+        time_to_first_token_seconds,
+        case when output_tokens > 0 and latency_seconds - coalesce(time_to_first_token_seconds, 0) > 0
+            then {{ langfuse_warehouse.ratio(
+                'output_tokens', 'latency_seconds - coalesce(time_to_first_token_seconds, 0)'
+            ) }}
+        end as output_tokens_per_second
+    from observations
+    where start_time is not null
+        and observation_type is not null
+),
+
+daily as (
+    select
+        project_id,
+        observation_date,
+        environment,
+        model_name,
         observation_type,
         count(*) as observation_count,
         {{ langfuse_warehouse.count_where("level = 'ERROR'") }} as error_count,
@@ -25,12 +51,20 @@ daily as (
         {{ langfuse_warehouse.percentile('latency_seconds', 0.95) }} as p95_latency_seconds,
         {{ langfuse_warehouse.percentile('latency_seconds', 0.99) }} as p99_latency_seconds,
         max(latency_seconds) as max_latency_seconds,
+        count(time_to_first_token_seconds) as ttft_observation_count,
         {{ langfuse_warehouse.percentile('time_to_first_token_seconds', 0.5) }} as p50_time_to_first_token_seconds,
-        {{ langfuse_warehouse.percentile('time_to_first_token_seconds', 0.95) }} as p95_time_to_first_token_seconds
-    from observations
-    where start_time is not null
-        and observation_type is not null
-    group by project_id, observation_date, coalesce(model_name, '(none)'), observation_type
+        {{ langfuse_warehouse.percentile('time_to_first_token_seconds', 0.95) }} as p95_time_to_first_token_seconds,
+        count(output_tokens_per_second) as throughput_observation_count,
+        {{ langfuse_warehouse.percentile('output_tokens_per_second', 0.5) }} as p50_output_tokens_per_second
+    from timed
+    group by project_id, observation_date, environment, model_name, observation_type
+),
+
+final as (
+    select
+        *,
+        {{ langfuse_warehouse.ratio('error_count', 'observation_count') }} as error_rate
+    from daily
 )
 
-select * from daily
+select * from final

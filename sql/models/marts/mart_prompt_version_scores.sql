@@ -1,53 +1,44 @@
--- mart_prompt_version_scores: numeric scores on the traces that used each prompt version.
--- grain: one row per prompt name, prompt version and score name
--- key: project_id, prompt_name, prompt_version, score_name
--- A score counts for a prompt version when its trace has at least one generation using that version
--- (whatever the score's subject within the trace); each score counts once per version.
+-- mart_prompt_version_scores: numeric and boolean scores credited to each prompt version.
+-- grain: one row per prompt name, prompt version, environment, score name, source and data type
+-- key: project_id, prompt_name, prompt_version, environment, score_name, source, data_type
+-- Credits come from int_prompt_version_score_credits: a score on a generation counts for that
+-- generation's prompt version only; a score on a trace counts when the trace used this version alone.
+-- Those are the *attributed* scores behind score_count and the averages. Trace scores of traces that
+-- used several prompt versions are shared: counted apart (shared_score_count, shared_avg_score), never
+-- mixed into avg_score. LLM-judge (EVAL), human (ANNOTATION) and API scores are separate rows, and so
+-- are environments. For BOOLEAN scores avg_score is the true rate and there is no p50.
+-- score_count, observation_score_count, trace_score_count and shared_score_count add up across rows;
+-- averages, percentiles and scored_trace_count do not.
 
 with
 
-generations as (
-    select * from {{ ref('int_generations') }}
-),
-
-scores as (
-    select * from {{ ref('stg_scores') }}
-),
-
-prompt_version_traces as (
-    select distinct
-        project_id,
-        prompt_name,
-        prompt_version,
-        trace_id
-    from generations
-    where prompt_name is not null
-        and prompt_version is not null
+credits as (
+    select * from {{ ref('int_prompt_version_score_credits') }}
 ),
 
 version_scores as (
     select
-        prompt_version_traces.project_id,
-        prompt_version_traces.prompt_name,
-        prompt_version_traces.prompt_version,
-        scores.score_name,
-        {{ langfuse_warehouse.any_value('scores.data_type') }} as data_type,
-        count(*) as score_count,
-        count(distinct scores.trace_id) as scored_trace_count,
-        avg(scores.value_numeric) as avg_score,
-        {{ langfuse_warehouse.percentile('scores.value_numeric', 0.5) }} as p50_score,
-        min(scores.value_numeric) as min_score,
-        max(scores.value_numeric) as max_score
-    from prompt_version_traces
-    inner join scores
-        on prompt_version_traces.project_id = scores.project_id
-        and prompt_version_traces.trace_id = scores.trace_id
-    where scores.value_numeric is not null
-    group by
-        prompt_version_traces.project_id,
-        prompt_version_traces.prompt_name,
-        prompt_version_traces.prompt_version,
-        scores.score_name
+        project_id,
+        prompt_name,
+        prompt_version,
+        environment,
+        score_name,
+        source,
+        data_type,
+        {{ langfuse_warehouse.count_where("attribution <> 'trace_shared'") }} as score_count,
+        {{ langfuse_warehouse.count_where("attribution = 'observation'") }} as observation_score_count,
+        {{ langfuse_warehouse.count_where("attribution = 'trace'") }} as trace_score_count,
+        count(distinct case when attribution <> 'trace_shared' then trace_id end) as scored_trace_count,
+        avg(case when attribution <> 'trace_shared' then score_value end) as avg_score,
+        {{ langfuse_warehouse.percentile(
+            "case when attribution <> 'trace_shared' and data_type = 'NUMERIC' then score_value end", 0.5
+        ) }} as p50_score,
+        min(case when attribution <> 'trace_shared' then score_value end) as min_score,
+        max(case when attribution <> 'trace_shared' then score_value end) as max_score,
+        {{ langfuse_warehouse.count_where("attribution = 'trace_shared'") }} as shared_score_count,
+        avg(case when attribution = 'trace_shared' then score_value end) as shared_avg_score
+    from credits
+    group by project_id, prompt_name, prompt_version, environment, score_name, source, data_type
 )
 
 select * from version_scores

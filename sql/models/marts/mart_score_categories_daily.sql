@@ -1,7 +1,11 @@
--- mart_score_categories_daily: how CATEGORICAL scores split across their categories, per day.
--- grain: one row per project, UTC day, score name, source and category
--- key: project_id, score_date, score_name, source, category
--- share is the category's fraction of that day's scores of that name and source (shares sum to 1).
+-- mart_score_categories_daily: how CATEGORICAL scores split across their categories, per day of the
+-- scored activity.
+-- grain: one row per project, UTC day of the scored activity, environment, score name, subject kind,
+-- source and category
+-- key: project_id, subject_date, environment, score_name, subject_kind, source, category
+-- share is the category's fraction of that day's scores of that name, subject kind, source and
+-- environment (shares sum to 1 over the categories of one such slice). score_count adds up across
+-- rows; share and day_score_count do not.
 
 with
 
@@ -12,29 +16,35 @@ scores as (
 category_counts as (
     select
         project_id,
-        score_date,
+        subject_date,
+        environment,
         score_name,
+        subject_kind,
         source,
         categorical_value as category,
         count(*) as score_count
     from scores
     where data_type = 'CATEGORICAL'
         and categorical_value is not null
-    group by project_id, score_date, score_name, source, categorical_value
+    group by project_id, subject_date, environment, score_name, subject_kind, source, categorical_value
 ),
 
 with_day_totals as (
     select
         *,
-        (sum(score_count) over (partition by project_id, score_date, score_name, source))::bigint as day_score_count
+        cast(sum(score_count) over (
+            partition by project_id, subject_date, environment, score_name, subject_kind, source
+        ) as bigint) as day_score_count
     from category_counts
 ),
 
 final as (
     select
         project_id,
-        score_date,
+        subject_date,
+        environment,
         score_name,
+        subject_kind,
         source,
         category,
         score_count,

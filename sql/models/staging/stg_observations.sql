@@ -92,12 +92,21 @@ renamed as (
         usage_details,
         cost_details,
         -- The flat columns are Langfuse's own totals; the detail maps are the fallback for older rows.
-        coalesce(input_usage, {{ langfuse_warehouse.json_number('usage_details', 'input', 'bigint') }}) as input_tokens,
+        -- Langfuse's input total counts cached input too (every `input*` key), so the fallback does.
+        coalesce(
+            input_usage,
+            {{ langfuse_warehouse.json_number('usage_details', 'input', 'bigint') }}
+            + {{ langfuse_warehouse.cached_input_tokens('usage_details') }}
+        ) as input_tokens,
         coalesce(output_usage, {{ langfuse_warehouse.json_number('usage_details', 'output', 'bigint') }}) as output_tokens,
         coalesce(
             total_usage,
             {{ langfuse_warehouse.json_number('usage_details', 'total', 'bigint') }},
-            coalesce(input_usage, {{ langfuse_warehouse.json_number('usage_details', 'input', 'bigint') }})
+            coalesce(
+                input_usage,
+                {{ langfuse_warehouse.json_number('usage_details', 'input', 'bigint') }}
+                + {{ langfuse_warehouse.cached_input_tokens('usage_details') }}
+            )
             + coalesce(output_usage, {{ langfuse_warehouse.json_number('usage_details', 'output', 'bigint') }})
         ) as total_tokens,
         coalesce(input_cost, {{ langfuse_warehouse.json_number('cost_details', 'input', 'float') }}) as input_cost_usd,
@@ -108,6 +117,9 @@ renamed as (
             coalesce(input_cost, {{ langfuse_warehouse.json_number('cost_details', 'input', 'float') }})
             + coalesce(output_cost, {{ langfuse_warehouse.json_number('cost_details', 'output', 'float') }})
         ) as total_cost_usd,
+        -- Part of input_tokens read from the provider's prompt cache; part of output_tokens spent reasoning.
+        {{ langfuse_warehouse.cached_input_tokens('usage_details') }} as cached_input_tokens,
+        {{ langfuse_warehouse.reasoning_tokens('usage_details') }} as reasoning_tokens,
         input_price as input_price_usd,
         output_price as output_price_usd,
         total_price as total_price_usd,
