@@ -2,7 +2,8 @@
 -- spend, its labels, and the average of each score attributed to it.
 -- grain: one row per prompt name, prompt version and environment
 -- key: project_id, prompt_name, prompt_version, environment
--- labels are the version's labels now (e.g. production, latest), from the prompts table. avg_scores
+-- labels are the version's labels now (e.g. production, latest), from the prompts table;
+-- is_production_label says whether it is the version served as 'production'. avg_scores
 -- maps '<score name> (<SOURCE>)' to the average of the scores attributed to this version in this
 -- environment (rules in int_prompt_version_score_credits; shared trace scores are left out; a BOOLEAN
 -- score's average is its true rate). generation_count, error_count, tokens and cost add up across
@@ -82,6 +83,7 @@ final as (
         version_usage.environment,
         version_usage.prompt_id,
         prompts.labels,
+        coalesce('production' = any(prompts.labels), false) as is_production_label,
         version_usage.generation_count,
         version_usage.trace_count,
         version_usage.error_count,
