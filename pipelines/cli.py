@@ -127,7 +127,45 @@ def build_parser() -> argparse.ArgumentParser:
     marts.add_argument("--database", default="warehouse.duckdb")
     marts.add_argument("--dataset", default="langfuse")
     marts.add_argument("--target-schema", default="analytics")
+
+    _add_report_parser(commands)
     return parser
+
+
+def _date(value: str):
+    return _datetime(value).date()
+
+
+def _add_report_parser(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report", help="write one self-contained HTML file of charts drawn from the marts (opens offline)",
+        description="Charts of scores, experiments, latency, cost, tokens, errors and prompt versions, read from "
+                    "the marts (schema analytics) of a DuckDB warehouse, in one HTML file with every script inside.",
+    )
+    report.add_argument("--database", default="warehouse.duckdb", help="the DuckDB warehouse (default warehouse.duckdb)")
+    report.add_argument("--dataset", default="langfuse", help="schema of the raw tables (for row counts, last sync)")
+    report.add_argument("--out", default="report.html", help="the HTML file to write (default report.html)")
+    report.add_argument("--since", type=_date, help="first day to show (inclusive)")
+    report.add_argument("--until", type=_date, help="day to stop before (exclusive)")
+    report.add_argument("--project", help="one Langfuse project id (default: every project in the warehouse)")
+    report.add_argument("--environment", help="one Langfuse environment (default: all; percentiles read the busiest)")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from pipelines.report import ReportError, ReportOptions, write_report
+
+    if args.since and args.until and args.since >= args.until:
+        raise UsageError("--since must be before --until")
+    try:
+        result = write_report(ReportOptions(
+            database=args.database, out=args.out, since=args.since, until=args.until, project=args.project,
+            environment=args.environment, raw_schema=args.dataset,
+        ))
+    except ReportError as error:
+        raise UsageError(str(error)) from None
+    empty = f" ({len(result.empty_charts)} without data in this range)" if result.empty_charts else ""
+    print(f"Report written: {result.path.resolve()} ({len(result.figures)} charts{empty})")
+    return 0
 
 
 def _sync_options(args: argparse.Namespace) -> SyncOptions:
@@ -221,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_verify(args)
         elif args.command == "marts":
             return build_marts(args.database, args.dataset, args.target_schema)
+        elif args.command == "report":
+            return run_report(args)
     except (LangfuseSyncError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
