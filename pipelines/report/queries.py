@@ -64,7 +64,7 @@ CATEGORY_SHARES = ChartQuery(f"""
 
 # --- experiments (no date: an experiment is compared whole) -------------------------------------------
 
-_COMPARISON_LABEL = "candidate_experiment_name || ' vs ' || baseline_experiment_name || ' · ' || score_name"
+_COMPARISON_LABEL = "candidate_experiment_name || '<br>vs ' || baseline_experiment_name || ' · ' || score_name"
 
 EXPERIMENT_AVERAGES = ChartQuery(f"""
     select 'baseline' as series, {_COMPARISON_LABEL} as x, baseline_avg_score as y
