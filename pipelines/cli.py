@@ -8,6 +8,7 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 
+from pipelines import progress
 from pipelines import status as status_command
 from pipelines import verify as verify_command
 from pipelines.config import check_destination_name, check_transport, resolve_projects
@@ -107,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="then compare the last DAYS days with Langfuse (ids and updatedAt only): mark rows "
                            "deleted upstream, refetch the hours with rows changed or added outside the lookback")
 
+    _add_quiet(sync)
+
     status = commands.add_parser("status", help="per resource: watermark, rows, last run, lag")
     _add_target(status)
 
@@ -132,8 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="rebuild the incremental models from scratch")
     marts.add_argument("--export-parquet", metavar="DIR", help="then write every built mart to DIR/<mart>.parquet")
 
+    _add_quiet(marts)
+
     _add_report_parser(commands)
     return parser
+
+
+def _add_quiet(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress (default: live on a terminal, else a plain line per resource every "
+                             "LANGFUSE_WAREHOUSE_PROGRESS_SECONDS, default 10, on stderr)")
 
 
 def _date(value: str):
@@ -259,13 +270,17 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "sync":
-            print_report(run_sync(_sync_options(args)))
+            options = _sync_options(args)
+            with progress.reporting(progress.choose(args.quiet)):
+                report = run_sync(options)
+            print_report(report)
         elif args.command == "status":
             status_command.print_status(args.destination, args.database, args.dataset, args.pipelines_dir)
         elif args.command == "verify":
             return run_verify(args)
         elif args.command == "marts":
-            return build_marts(args)
+            with progress.reporting(progress.choose(args.quiet)):
+                return build_marts(args)
         elif args.command == "report":
             return run_report(args)
     except (LangfuseSyncError, UsageError) as error:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +71,28 @@ def _collect(logged: dict[str, Any]):
             logged[key] = json.loads(value)
 
     return on_event
+
+
+# Extra callbacks for every dbt event, e.g. a live display of the models being built (``listening``).
+_listeners: list[Callable[[Any], None]] = []
+
+
+@contextmanager
+def listening(callback: Callable[[Any], None]) -> Iterator[None]:
+    _listeners.append(callback)
+    try:
+        yield
+    finally:
+        _listeners.remove(callback)
+
+
+def node_event(event: Any) -> tuple[str, str, str] | None:
+    """("start" or "finish", node unique id, status) for dbt's NodeStart/NodeFinished events, else None."""
+    phase = {"NodeStart": "start", "NodeFinished": "finish"}.get(event.info.name)
+    if phase is None:
+        return None
+    node = event.data.node_info
+    return phase, node.unique_id, node.node_status
 
 
 class Dbt:
@@ -133,7 +155,7 @@ class Dbt:
             parsed = self.invoke("parse")
             if not parsed.success:
                 return parsed
-        runner = dbtRunner(manifest=self._manifest, callbacks=[_collect(logged)])
+        runner = dbtRunner(manifest=self._manifest, callbacks=[_collect(logged), *_listeners])
         outcome = runner.invoke([*self._global_args(), command, *self._common_args(), *args])
         if command == "parse" and outcome.success:
             self._manifest = outcome.result
