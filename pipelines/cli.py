@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="per resource: watermark, rows, last run, lag")
     _add_target(status)
+    status.add_argument("--json", action="store_true",
+                        help="print JSON for monitoring: per resource and project the watermark and lag_seconds")
 
     verify = commands.add_parser("verify", help="compare the warehouse with Langfuse's own metrics (DuckDB)")
     _add_target(verify)
@@ -275,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
                 report = run_sync(options)
             print_report(report)
         elif args.command == "status":
-            status_command.print_status(args.destination, args.database, args.dataset, args.pipelines_dir)
+            status_command.print_status(args.destination, args.database, args.dataset, args.pipelines_dir,
+                                        as_json=args.json)
         elif args.command == "verify":
             return run_verify(args)
         elif args.command == "marts":
