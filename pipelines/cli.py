@@ -75,7 +75,7 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="langfuse-warehouse", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each step does (and dbt's own output)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     sync = commands.add_parser("sync", help="load what is new in Langfuse into the warehouse")
@@ -140,7 +140,38 @@ def build_parser() -> argparse.ArgumentParser:
     _add_quiet(marts)
 
     _add_report_parser(commands)
+    _describe_environment(commands)
     return parser
+
+
+_CREDENTIALS = (
+    ("LANGFUSE_HOST / LANGFUSE_BASE_URL", "Langfuse host (default https://cloud.langfuse.com)"),
+    ("LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY", "the project's API keys (never printed or stored)"),
+    ("SOURCES__LANGFUSE__*", "the same through dlt config ([sources.langfuse] in .dlt/secrets.toml)"),
+)
+_DLT = (
+    ("DESTINATION__<NAME>__*", "credentials of a dlt destination other than duckdb/filesystem (dlt config)"),
+    ("DLT_DATA_DIR", "where dlt keeps pipeline working state when --pipelines-dir is not given"),
+)
+_PROGRESS = (("LANGFUSE_WAREHOUSE_PROGRESS_SECONDS", "seconds between progress lines when not on a terminal (10)"),
+             ("TERM", "dumb: plain progress lines even on a terminal"))
+
+# The environment variables each command reads, listed at the end of its --help.
+ENVIRONMENT: dict[str, tuple[tuple[str, str], ...]] = {
+    "sync": _CREDENTIALS + _DLT + _PROGRESS,
+    "status": _DLT,
+    "verify": _CREDENTIALS + _DLT,
+    "marts": _DLT + _PROGRESS + (("XDG_CACHE_HOME", "dbt's target/ and logs go under it (default ~/.cache)"),),
+    "report": (),
+}
+
+
+def _describe_environment(commands: argparse._SubParsersAction) -> None:
+    for name, parser in commands.choices.items():
+        variables = ENVIRONMENT.get(name, ())
+        lines = [f"  {variable:<42} {what}" for variable, what in variables] or ["  none"]
+        parser.epilog = "environment variables:\n" + "\n".join(lines)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def _add_quiet(parser: argparse.ArgumentParser) -> None:
