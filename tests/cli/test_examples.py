@@ -91,7 +91,7 @@ def sim():
 def test_the_example_secrets_file_configures_a_sync(sim, user_env, workdir):
     example = (EXAMPLES / "secrets.toml").read_text()
     assert tomllib.loads(example)["sources"]["langfuse"]["host"] == "https://cloud.langfuse.com"
-    mine = (example.replace("https://cloud.langfuse.com", sim.base_url, 1)
+    mine = (example.replace('host = "https://cloud.langfuse.com"', f'host = "{sim.base_url}"', 1)
             .replace('"pk-lf-..."', f'"{sim.public_key}"', 1).replace('"sk-lf-..."', f'"{sim.secret_key}"', 1))
     (workdir / ".dlt").mkdir()
     (workdir / ".dlt" / "secrets.toml").write_text(mine)
