@@ -123,10 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--allow-insecure-http", action="store_true",
                         help="allow plain http:// to a host other than this machine")
 
-    marts = commands.add_parser("marts", help="build the SQL models (DuckDB)")
-    marts.add_argument("--database", default="warehouse.duckdb")
-    marts.add_argument("--dataset", default="langfuse")
-    marts.add_argument("--target-schema", default="analytics")
+    marts = commands.add_parser("marts", help="build the marts with dbt in the warehouse the sync wrote to")
+    _add_target(marts)
+    marts.add_argument("--target-schema", default="analytics", help="schema for the models (default: %(default)s)")
+    marts.add_argument("--select", nargs="+", metavar="MODEL",
+                       help="dbt selection, e.g. +mart_cost_daily (the mart and what it reads)")
+    marts.add_argument("--full-refresh", action="store_true",
+                       help="rebuild the incremental models from scratch")
+    marts.add_argument("--export-parquet", metavar="DIR", help="then write every built mart to DIR/<mart>.parquet")
     return parser
 
 
@@ -189,19 +193,22 @@ def print_report(report: SyncReport) -> None:
         print(format_reconcile(report.reconcile))
 
 
-def build_marts(database: str, raw_schema: str, target_schema: str) -> int:
-    import duckdb
+def build_marts(args: argparse.Namespace) -> int:
+    from transforms import SelectionError, Warehouse, export_parquet
+    from transforms import build_marts as build
 
-    from transforms.key_tests import run_model_tests
-    from transforms.runner import build_models
-
-    with duckdb.connect(database) as con:
-        report = build_models(con, raw_schema=raw_schema, target_schema=target_schema)
-        print(report.as_table())
-        failures = run_model_tests(con, target_schema=target_schema)
-    for failure in failures:
-        print(f"key test failed: {failure}", file=sys.stderr)
-    return 0 if report.ok and not failures else 1
+    check_destination_name(args.destination)
+    warehouse = Warehouse(destination=args.destination, database=args.database, raw_schema=args.dataset,
+                          target_schema=args.target_schema)
+    try:
+        report = build(warehouse, select=args.select, full_refresh=args.full_refresh, verbose=args.verbose)
+    except SelectionError as error:
+        raise UsageError(str(error)) from None
+    print(report.as_table())
+    if args.export_parquet and report.built:
+        files = export_parquet(warehouse, report, args.export_parquet)
+        print(f"Exported {len(files)} mart(s) as Parquet to {args.export_parquet}")
+    return 0 if report.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "verify":
             return run_verify(args)
         elif args.command == "marts":
-            return build_marts(args.database, args.dataset, args.target_schema)
+            return build_marts(args)
     except (LangfuseSyncError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""`make demo`: the Langfuse API simulator → an incremental sync into DuckDB → the marts → a summary.
+"""`make demo`: the Langfuse API simulator → an incremental sync into DuckDB → the marts (dbt) → a summary.
 
 Runs with no Langfuse server and no network: the simulator serves a deterministic synthetic project
 over real HTTP, and the sync reads it exactly as it reads Langfuse Cloud.
@@ -79,16 +79,15 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "nothing new, as expected" if second.nothing_new else f"{sum(second.rows.values()):,} rows"
         print(f"Second sync: {verdict} ({second.requests} requests, {second.seconds:.1f}s)")
 
-    from transforms.key_tests import run_model_tests
-    from transforms.runner import build_models
+    from transforms import Warehouse, build_marts
 
-    with duckdb.connect(str(database)) as con:
-        report = build_models(con)
-        failures = run_model_tests(con)
-    print(f"\nSQL models: {report.summary()}; key tests: {'all passed' if not failures else failures}")
+    report = build_marts(Warehouse(database=str(database)))
+    print(f"\nMarts built with dbt: {report.summary()}")
+    for test in report.tests:
+        print(f"  {test}")
     _print_summary(database)
     print(f"\nThe warehouse is {database}: open it with any DuckDB client (e.g. `duckdb {database}`)")
-    return 0
+    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":

@@ -54,13 +54,8 @@ def test_a_session_sums_its_traces(mart):
     assert s1["total_cost_usd"] == approx(0.0093)
 
 
-def test_staging_fills_optional_columns_the_sync_never_created(built):
-    con, _ = built
+def test_staging_fills_optional_columns_the_sync_never_created(mart):
     # The fixture's raw observations have no bookmarked / prompt_id columns and no latency values.
-    rows = con.execute(
-        """
-        select is_bookmarked, prompt_id, latency_seconds, time_to_first_token_seconds
-        from analytics.stg_observations where trace_id = 't1' and observation_id = 'o2'
-        """
-    ).fetchall()
-    assert rows == [(None, None, 2.0, 0.5)]
+    (o2,) = mart("stg_observations", "trace_id = 't1' and observation_id = 'o2'")
+    assert (o2["is_bookmarked"], o2["prompt_id"], o2["latency_seconds"], o2["time_to_first_token_seconds"]) == (
+        None, None, 2.0, 0.5)
