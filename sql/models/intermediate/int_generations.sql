@@ -6,9 +6,9 @@
 -- carries tokens or cost > 0. Spans, tools and events report usage and cost 0, not null: they are not
 -- generations. A span whose child observations carry cost is a roll-up (an SDK pattern that copies the
 -- children's usage onto the parent): it is left out, so its cost is counted once, on the children.
--- model_name is what the SDK sent; matched_model_name is the model Langfuse matched and priced it as
--- (`internal_model_id` → models), '(unmatched)' when none. A generation is *unpriced* when no model
--- matched and no cost was sent: its cost 0 means "no price", not "free".
+-- model_name is what the SDK sent; internal_model_id the model Langfuse matched and priced it as
+-- (mart_cost_daily names it from the models table). A generation is *unpriced* when no model matched
+-- and no cost was sent: its cost 0 means "no price", not "free".
 -- user_id and session_id are the trace's (root observation first, as in fct_traces).
 
 with
@@ -19,10 +19,6 @@ observations as (
 
 traces as (
     select * from {{ ref('int_traces') }}
-),
-
-models as (
-    select * from {{ ref('stg_models') }}
 ),
 
 cost_rollups as (
@@ -49,7 +45,6 @@ generations as (
         traces.release,
         -- Placeholders keep these usable as mart keys (never null) and visible in dashboards.
         coalesce(observations.model_name, '(none)') as model_name,
-        coalesce(models.model_name, '(unmatched)') as matched_model_name,
         observations.internal_model_id,
         coalesce(traces.user_id, '(none)') as user_id,
         traces.session_id,
@@ -81,9 +76,6 @@ generations as (
     left join traces
         on observations.project_id = traces.project_id
         and observations.trace_id = traces.trace_id
-    left join models
-        on observations.project_id = models.project_id
-        and observations.internal_model_id = models.model_id
     left join cost_rollups
         on observations.project_id = cost_rollups.project_id
         and observations.trace_id = cost_rollups.trace_id

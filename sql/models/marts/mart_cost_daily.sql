@@ -1,7 +1,8 @@
 -- mart_cost_daily: model usage and spend per day, environment and model.
 -- grain: one row per project, UTC day, environment, matched model and model name as sent
 -- key: project_id, generation_date, environment, matched_model_name, model_name
--- matched_model_name is the model Langfuse matched and priced ('(unmatched)' when none): group by it
+-- matched_model_name is the model Langfuse matched and priced (internal_model_id → models;
+-- '(unmatched)' when none): group by it
 -- for spend per model, since SDKs send one model under several names ('anthropic/claude-3-5-sonnet-...'
 -- and 'claude-3-5-sonnet-...'); model_name keeps the name as sent. unpriced_generation_count counts
 -- generations with no matched model and no cost sent: their cost 0 means "no price", not "free".
@@ -13,6 +14,20 @@ with
 
 generations as (
     select * from {{ ref('int_generations') }}
+),
+
+models as (
+    select * from {{ ref('stg_models') }}
+),
+
+matched as (
+    select
+        generations.*,
+        coalesce(models.model_name, '(unmatched)') as matched_model_name
+    from generations
+    left join models
+        on generations.project_id = models.project_id
+        and generations.internal_model_id = models.model_id
 ),
 
 daily as (
@@ -35,7 +50,7 @@ daily as (
         coalesce(sum(input_cost_usd), 0) as input_cost_usd,
         coalesce(sum(output_cost_usd), 0) as output_cost_usd,
         coalesce(sum(total_cost_usd), 0) as total_cost_usd
-    from generations
+    from matched
     where generation_date is not null
     group by project_id, generation_date, environment, matched_model_name, model_name
 ),

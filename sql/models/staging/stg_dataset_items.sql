@@ -1,6 +1,8 @@
--- stg_dataset_items: dataset items, renamed and typed.
+-- stg_dataset_items: dataset items, renamed and typed; rows deleted upstream are dropped.
 -- grain: one row per dataset item
 -- key: project_id, dataset_item_id
+-- deleted_at is null until the sync records a deletion in this table (the column is filled with nulls
+-- when absent), so rows deleted upstream leave the marts as soon as it does.
 
 with
 
@@ -19,6 +21,7 @@ source as (
         'source_observation_id': 'string',
         'created_at': 'timestamp',
         'updated_at': 'timestamp',
+        'deleted_at': 'timestamp',
         '_dlt_load_id': 'string'
     }) }}
 ),
@@ -39,6 +42,7 @@ renamed as (
         updated_at,
         _dlt_load_id
     from source
+    where deleted_at is null
 )
 
 select * from renamed

@@ -1,6 +1,8 @@
--- stg_experiment_items: experiment items (Langfuse dataset run items), renamed and typed.
+-- stg_experiment_items: experiment items (Langfuse dataset run items), renamed and typed; rows deleted upstream are dropped.
 -- grain: one row per experiment item (one dataset item run once in one experiment)
 -- key: project_id, experiment_id, experiment_item_id
+-- deleted_at is null until the sync records a deletion in this table (the column is filled with nulls
+-- when absent), so rows deleted upstream leave the marts as soon as it does.
 -- The API's `experiment_item_id` is the dataset item id; it is renamed dataset_item_id here so that
 -- experiment_item_id can name the run item itself (the API's `id`).
 
@@ -28,6 +30,7 @@ source as (
         'experiment_item_metadata': 'json',
         'experiment_metadata': 'json',
         'experiment_description': 'string',
+        'deleted_at': 'timestamp',
         '_dlt_load_id': 'string'
     }) }}
 ),
@@ -55,6 +58,7 @@ renamed as (
         experiment_metadata,
         _dlt_load_id
     from source
+    where deleted_at is null
 )
 
 select * from renamed

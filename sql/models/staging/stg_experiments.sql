@@ -1,6 +1,8 @@
--- stg_experiments: experiments (Langfuse dataset runs), renamed and typed.
+-- stg_experiments: experiments (Langfuse dataset runs), renamed and typed; rows deleted upstream are dropped.
 -- grain: one row per experiment
 -- key: project_id, experiment_id
+-- deleted_at is null until the sync records a deletion in this table (the column is filled with nulls
+-- when absent), so rows deleted upstream leave the marts as soon as it does.
 
 with
 
@@ -16,6 +18,7 @@ source as (
         'end_time': 'timestamp',
         'item_count': 'bigint',
         'metadata': 'json',
+        'deleted_at': 'timestamp',
         '_dlt_load_id': 'string'
     }) }}
 ),
@@ -33,6 +36,7 @@ renamed as (
         metadata,
         _dlt_load_id
     from source
+    where deleted_at is null
 )
 
 select * from renamed

@@ -1,6 +1,8 @@
--- stg_prompts: prompt versions, renamed and typed.
+-- stg_prompts: prompt versions, renamed and typed; rows deleted upstream are dropped.
 -- grain: one row per prompt version
 -- key: project_id, prompt_name, prompt_version
+-- deleted_at is null until the sync records a deletion in this table (the column is filled with nulls
+-- when absent), so rows deleted upstream leave the marts as soon as it does.
 
 with
 
@@ -18,6 +20,7 @@ source as (
         'commit_message': 'string',
         'created_at': 'timestamp',
         'updated_at': 'timestamp',
+        'deleted_at': 'timestamp',
         '_dlt_load_id': 'string'
     }) }}
 ),
@@ -37,6 +40,7 @@ renamed as (
         updated_at,
         _dlt_load_id
     from source
+    where deleted_at is null
 )
 
 select * from renamed
