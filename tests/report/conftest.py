@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,9 @@ class DemoRun:
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> DemoRun:
     """`python -m pipelines.demo` once per test session: a small simulated project synced twice, marts, report."""
-    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every xdist worker of this run
+    basetemp = tmp_path_factory.getbasetemp()
+    # Under xdist each worker has basetemp/popen-gwN: their parent is this run's, shared by the workers.
+    shared = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
     target = shared / "demo"
     with open(shared / "demo.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
