@@ -90,6 +90,8 @@ CHARTS: dict[str, Chart] = {chart.key: chart for section in SECTIONS for chart i
 _PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D",
             "#BAB0AC", "#EECA3B"]
 _DASHES = {"p50": "solid", "p95": "dash", "p99": "dot"}
+# Series whose meaning has a color: outcomes, and the baseline in grey beside its candidate.
+_FIXED = {"wins": "#54A24B", "ties": "#BAB0AC", "losses": "#E45756", "baseline": "#9AA5B1", "candidate": "#4C78A8"}
 
 
 def _json_value(value: Any) -> Any:
@@ -113,9 +115,12 @@ def _trace(chart: Chart, name: str, xs: list[Any], ys: list[Any], color: str) ->
     if chart.kind == "line":
         base, _, percentile = name.rpartition(" ")
         dash = _DASHES.get(percentile) if base else None
-        return {"type": "scatter", "mode": "lines+markers", "name": name, "x": xs, "y": ys,
+        line = {"type": "scatter", "mode": "lines+markers", "name": name, "x": xs, "y": ys,
                 "line": {"color": color, "width": 2, "dash": dash or "solid"}, "marker": {"size": 5},
                 "hovertemplate": hover}
+        if dash:  # one legend entry per model (its p50 line); the dashes are explained in the chart's note
+            line.update(name=base, legendgroup=base, showlegend=percentile == "p50")
+        return line
     xs, ys = (ys, xs) if chart.horizontal else (xs, ys)
     return {"type": "bar", "name": name, "x": xs, "y": ys, "marker": {"color": color},
             "orientation": "h" if chart.horizontal else "v", "hovertemplate": hover}
@@ -128,7 +133,8 @@ def _colors(names: list[str], chart: Chart) -> dict[str, str]:
         base, _, suffix = name.rpartition(" ")
         group = base if chart.kind == "line" and suffix in _DASHES and base else name
         groups.setdefault(group, _PALETTE[len(groups) % len(_PALETTE)])
-    return {name: groups.get(name.rpartition(" ")[0], groups.get(name, _PALETTE[0])) for name in names}
+    colors = {name: groups.get(name.rpartition(" ")[0], groups.get(name, _PALETTE[0])) for name in names}
+    return {name: _FIXED.get(name, color) for name, color in colors.items()}
 
 
 def figure(chart: Chart, rows: list[tuple[Any, Any, Any]]) -> dict[str, Any]:
@@ -142,13 +148,14 @@ def figure(chart: Chart, rows: list[tuple[Any, Any, Any]]) -> dict[str, Any]:
     if chart.query.x_is_date:
         category_axis["type"] = "date"
     categories = {x for xs, _ in by_series.values() for x in xs}
+    legend_entries = sum(1 for trace in data if trace.get("showlegend", True))
     height = max(320, 90 + 26 * len(categories) * (1 if chart.kind == "stack" else max(1, len(data)) / 1.6)) \
-        if chart.horizontal else 340
+        if chart.horizontal else 280 + 22 * ((legend_entries + 1) // 2)  # room for the legend above the plot
     layout: dict[str, Any] = {
         "height": int(min(height, 1400)), "margin": {"l": 60, "r": 20, "t": 10, "b": 40},
         "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
         "paper_bgcolor": "white", "plot_bgcolor": "white", "hovermode": "closest",
-        "legend": {"orientation": "h", "y": -0.18, "font": {"size": 11}},
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 11}},
         "barmode": "stack" if chart.kind == "stack" else "group",
         "xaxis": value_axis if chart.horizontal else category_axis,
         "yaxis": {**category_axis, "autorange": "reversed"} if chart.horizontal else value_axis,
