@@ -193,7 +193,7 @@ PROMPT_VERSION_LATENCY = ChartQuery(f"""
 """, x_is_date=False)
 
 PROMPT_VERSION_COST = ChartQuery(f"""
-    select 'cost per generation' as series, {_PROMPT_VERSION} as x, total_cost_usd / generation_count as y
+    select 'cost per generation' as series, {_PROMPT_VERSION} as x, avg_cost_per_generation_usd as y
     from analytics.mart_prompt_versions
     {_where(None)} and generation_count > 0
     order by prompt_name, prompt_version
