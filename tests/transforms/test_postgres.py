@@ -26,7 +26,7 @@ def test_the_marts_built_in_postgresql_equal_the_duckdb_build_of_the_same_data(
     # Credentials come from dlt's config (DESTINATION__POSTGRES__CREDENTIALS here), as for the sync.
     assert main(["marts", "--destination", "postgres"]) == 0
     printed = capsys.readouterr()
-    assert "Built 27 models, 0 skipped, 0 failed" in printed.out, printed.out
+    assert "Built 32 models, 0 skipped, 0 failed" in printed.out, printed.out
     assert postgres_database.password not in printed.out + printed.err
     # Nor on disk: the profile says env_var(...), and dbt's target/ and logs hold no copy.
     for path in state_dir().rglob("*"):
