@@ -3,10 +3,21 @@
 -- grain: one row per model-calling observation
 -- key: project_id, trace_id, observation_id
 
+-- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
+{% set changed_days = {'table': 'observations', 'day': 'start_time'} %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed_days',
+    unique_key='generation_date',
+    on_schema_change='fail',
+    meta={'changed_days': changed_days},
+) }}
+
 with
 
 observations as (
     select * from {{ ref('stg_observations') }}
+    where true {{ langfuse_warehouse.changed_days_filter(langfuse_warehouse.utc_date('start_time'), changed_days) }}
 ),
 
 generations as (
@@ -42,4 +53,8 @@ generations as (
         or total_cost_usd is not null
 )
 
-select * from generations
+select
+    *,
+    -- The incremental watermark (macros/incremental.sql).
+    {{ langfuse_warehouse.changed_through(changed_days) }} as _changed_through
+from generations

@@ -3,10 +3,21 @@
 -- key: project_id, generation_date, model_name, environment
 -- Costs are USD as calculated by Langfuse (or as sent by the SDK); tokens and costs add up across rows.
 
+-- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
+{% set changed_days = {'table': 'observations', 'day': 'start_time'} %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed_days',
+    unique_key='generation_date',
+    on_schema_change='fail',
+    meta={'changed_days': changed_days},
+) }}
+
 with
 
 generations as (
     select * from {{ ref('int_generations') }}
+    where true {{ langfuse_warehouse.changed_days_filter('generation_date', changed_days) }}
 ),
 
 daily as (
@@ -36,4 +47,8 @@ final as (
     from daily
 )
 
-select * from final
+select
+    *,
+    -- The incremental watermark (macros/incremental.sql).
+    {{ langfuse_warehouse.changed_through(changed_days) }} as _changed_through
+from final

@@ -4,10 +4,21 @@
 -- model_name is '(none)' for observations without a model (spans, events, tools, ...). Percentiles do
 -- not add up across rows: filter, never sum or average them.
 
+-- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
+{% set changed_days = {'table': 'observations', 'day': 'start_time'} %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed_days',
+    unique_key='observation_date',
+    on_schema_change='fail',
+    meta={'changed_days': changed_days},
+) }}
+
 with
 
 observations as (
     select * from {{ ref('stg_observations') }}
+    where true {{ langfuse_warehouse.changed_days_filter(langfuse_warehouse.utc_date('start_time'), changed_days) }}
 ),
 
 daily as (
@@ -33,4 +44,8 @@ daily as (
     group by project_id, observation_date, coalesce(model_name, '(none)'), observation_type
 )
 
-select * from daily
+select
+    *,
+    -- The incremental watermark (macros/incremental.sql).
+    {{ langfuse_warehouse.changed_through(changed_days) }} as _changed_through
+from daily

@@ -3,10 +3,21 @@
 -- key: project_id, score_date, score_name, source, category
 -- share is the category's fraction of that day's scores of that name and source (shares sum to 1).
 
+-- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
+{% set changed_days = {'table': 'scores', 'day': 'timestamp', 'through_traces': true} %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed_days',
+    unique_key='score_date',
+    on_schema_change='fail',
+    meta={'changed_days': changed_days},
+) }}
+
 with
 
 scores as (
     select * from {{ ref('fct_scores') }}
+    where true {{ langfuse_warehouse.changed_days_filter('score_date', changed_days) }}
 ),
 
 category_counts as (
@@ -43,4 +54,8 @@ final as (
     from with_day_totals
 )
 
-select * from final
+select
+    *,
+    -- The incremental watermark (macros/incremental.sql).
+    {{ langfuse_warehouse.changed_through(changed_days) }} as _changed_through
+from final

@@ -3,10 +3,21 @@
 -- key: project_id, score_date, score_name, source, data_type
 -- Percentiles do not add up across rows: filter to one score name, never sum or average them.
 
+-- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
+{% set changed_days = {'table': 'scores', 'day': 'timestamp', 'through_traces': true} %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed_days',
+    unique_key='score_date',
+    on_schema_change='fail',
+    meta={'changed_days': changed_days},
+) }}
+
 with
 
 scores as (
     select * from {{ ref('fct_scores') }}
+    where true {{ langfuse_warehouse.changed_days_filter('score_date', changed_days) }}
 ),
 
 daily as (
@@ -32,4 +43,8 @@ daily as (
     group by project_id, score_date, score_name, source, data_type
 )
 
-select * from daily
+select
+    *,
+    -- The incremental watermark (macros/incremental.sql).
+    {{ langfuse_warehouse.changed_through(changed_days) }} as _changed_through
+from daily
