@@ -79,7 +79,7 @@ def add_new_rows(database: Path, fraction: float) -> int:
                         "where trace_id not like '%-c%'")
         seed = con.execute("select count(*) from seed_observations").fetchall()[0][0]
         share = min(1.0, fraction * total / seed)
-        con.execute(f"create temp table picked as select distinct trace_id from seed_observations "
+        con.execute(f"create temp table picked as select trace_id from (select distinct trace_id from seed_observations) "
                     f"using sample {share * 100:.4f} percent (bernoulli, 7)")
         before = total
         for table in SCALED:
