@@ -1,7 +1,8 @@
 """Run dbt in this process (dbtRunner) on the project in sql/, with a profile written for the run.
 
 Every assumption about dbt's Python API lives here: dbtRunner and its callbacks, the event names our
-macros log under, and the shape of run results. tests/transforms/test_dbt_api.py checks them.
+macros log under, the shape of run results and dbt-duckdb's process-wide database (tests/transforms/test_build.py
+and test_dbt_project.py exercise each).
 """
 
 from __future__ import annotations

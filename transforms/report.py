@@ -77,9 +77,9 @@ class BuildReport:
                 f"{self.tests_passed} tests passed, {len(self.failed_tests)} failed")
 
     def as_table(self) -> str:
-        header = ("model", "layer", "status", "rows", "seconds", "note")
+        header = ("model", "layer", "kind", "status", "rows", "seconds", "note")
         rows = [
-            (r.name, r.layer, r.status, "" if r.rows is None else f"{r.rows:,}", f"{r.seconds:.2f}", r.reason)
+            (r.name, r.layer, r.materialization, r.status, "" if r.rows is None else f"{r.rows:,}", f"{r.seconds:.2f}", r.reason)
             for r in self.results
         ]
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]

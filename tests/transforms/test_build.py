@@ -21,8 +21,8 @@ def test_models_on_a_missing_raw_table_are_skipped_with_the_reason_and_so_is_the
     assert report["stg_experiments"].reason == "missing raw table(s): experiments"
     assert report["mart_experiment_summary"].status == "skipped"
     assert "experiments" in report["mart_experiment_summary"].reason
-    # Tables the fixture never has (prompts, models, ...) skip their staging model too.
-    assert report["stg_prompts"].reason == "missing raw table(s): prompts"
+    # Tables the fixture never has (comments, score_configs, ...) skip their staging model too.
+    assert report["stg_comments"].reason == "missing raw table(s): comments"
     assert report["fct_traces"].status == "built" and report["fct_traces"].rows == 9
     assert report["mart_cost_daily"].status == "built"
     assert report.tests_passed > 0 and report.failed_tests == []
@@ -33,7 +33,7 @@ def test_select_builds_a_mart_and_what_it_reads_in_the_schemas_asked_for(tmp_pat
     warehouse = Warehouse(database=str(database), raw_schema="lf_raw", target_schema="marts")
     report = build_marts(warehouse, select=["+mart_cost_daily"])
     assert report.ok, report.as_table()
-    assert report.built == ["stg_observations", "int_generations", "mart_cost_daily"]
+    assert report.built == ["stg_models", "stg_observations", "int_traces", "int_generations", "mart_cost_daily"]
     assert read_rows(database, "select count(*) as n from marts.mart_cost_daily") == [{"n": 4}]
     # Rebuilding changes nothing (staging views read the raw schema by name, whoever opens the file).
     again = build_marts(warehouse, select=["+mart_cost_daily"])
@@ -57,7 +57,8 @@ def test_a_raw_table_with_only_the_always_present_columns_still_builds(tmp_path)
     report = build_marts(Warehouse(database=str(database)), select=["+fct_traces", "+mart_latency_daily"])
     assert report.ok, report.as_table()
     rows = read_rows(database, "select trace_id, latency_seconds, total_cost_usd, tags, environment from analytics.fct_traces")
-    assert rows == [{"trace_id": "t1", "latency_seconds": 0.0, "total_cost_usd": 0.0, "tags": None, "environment": "default"}]
+    # The only observation has not ended: the trace is unfinished, so it has no latency yet.
+    assert rows == [{"trace_id": "t1", "latency_seconds": None, "total_cost_usd": 0.0, "tags": None, "environment": "default"}]
 
 
 def test_a_failed_data_test_exits_non_zero_naming_the_test_and_the_model(tmp_path, capsys):
@@ -81,12 +82,12 @@ def test_the_command_builds_prints_each_model_and_exports_parquet(tmp_path, caps
                       "--export-parquet", str(exported)])
     printed = capsys.readouterr().out
     assert exit_code == 0, printed
-    assert "mart_score_daily" in printed and "Built 5 models, 0 skipped, 0 failed" in printed
+    assert "mart_score_daily" in printed and "Built 8 models, 0 skipped, 0 failed" in printed
     assert sorted(path.name for path in exported.iterdir()) == [
-        "fct_scores.parquet", "fct_traces.parquet", "mart_score_daily.parquet"]
+        "dim_sessions.parquet", "fct_scores.parquet", "fct_traces.parquet", "mart_score_daily.parquet"]
     with duckdb.connect() as con:
         rows = con.execute(f"select count(*) from '{exported / 'mart_score_daily.parquet'}'").fetchall()
-    assert rows == [(7,)]
+    assert rows == [(8,)]  # one row per day, environment, score name, subject kind, source and data type
 
 
 def test_the_duckdb_file_is_released_after_the_build_and_a_held_lock_is_one_clear_error(tmp_path, capsys):

@@ -18,12 +18,14 @@ def test_a_trace_rolls_up_its_observations(mart):
     assert t1["root_observation_id"] == "o1"
     assert t1["trace_date"] == date(2025, 1, 1)
     assert t1["latency_seconds"] == 4.0  # root span 10:00:00 -> 10:00:04
-    assert (t1["observation_count"], t1["generation_count"], t1["error_count"], t1["has_error"]) == (
+    assert (t1["observation_count"], t1["generation_count"], t1["error_count"], t1["has_errored_observation"]) == (
         3,
         2,
         1,
         True,
     )
+    # o3 errored but the root span did not: the trace did not fail, and it has finished.
+    assert (t1["is_failed"], t1["is_complete"]) == (False, True)
     assert (t1["input_tokens"], t1["output_tokens"], t1["total_tokens"]) == (300, 150, 450)
     assert t1["total_cost_usd"] == approx(0.003 + 0.006)
 

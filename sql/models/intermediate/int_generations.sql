@@ -11,9 +11,26 @@
 -- and no cost was sent: its cost 0 means "no price", not "free".
 -- user_id and session_id are the trace's (root observation first, as in fct_traces).
 
+
+-- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
+{% set changed_days = {'table': 'observations', 'day': 'start_time'} %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed_days',
+    unique_key='generation_date',
+    on_schema_change='fail',
+    meta={'changed_days': changed_days},
+) }}
+
 with
 
 observations as (
+    select * from {{ ref('stg_observations') }}
+    where true {{ langfuse_warehouse.changed_days_filter(langfuse_warehouse.utc_date('start_time'), changed_days) }}
+),
+
+-- Unfiltered: a roll-up span's children may start on another day than the span.
+all_observations as (
     select * from {{ ref('stg_observations') }}
 ),
 
@@ -26,7 +43,7 @@ cost_rollups as (
         project_id,
         trace_id,
         parent_observation_id as observation_id
-    from observations
+    from all_observations
     where parent_observation_id is not null
         and total_cost_usd > 0
 ),
@@ -89,4 +106,8 @@ generations as (
         )
 )
 
-select * from generations
+select
+    *,
+    -- The incremental watermark (macros/incremental.sql).
+    {{ langfuse_warehouse.changed_through(changed_days) }} as _changed_through
+from generations

@@ -8,10 +8,22 @@
 -- counts on the day of what it judges; score_date is the day the score itself was recorded. Both are
 -- the score's own day for experiment subjects and for traces not synced.
 
+
+-- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
+{% set changed_days = {'table': 'scores', 'day': 'timestamp', 'through_traces': true} %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed_days',
+    unique_key='score_date',
+    on_schema_change='fail',
+    meta={'changed_days': changed_days},
+) }}
+
 with
 
 scores as (
     select * from {{ ref('stg_scores') }}
+    where true {{ langfuse_warehouse.changed_days_filter(langfuse_warehouse.utc_date('score_timestamp'), changed_days) }}
 ),
 
 traces as (
@@ -92,4 +104,8 @@ final as (
         and scores.observation_id = observations.observation_id
 )
 
-select * from final
+select
+    *,
+    -- The incremental watermark (macros/incremental.sql).
+    {{ langfuse_warehouse.changed_through(changed_days) }} as _changed_through
+from final

@@ -7,10 +7,22 @@
 -- counts: they do not add up across days (a trace or session can span midnight; count fct_traces or
 -- dim_sessions instead).
 
+
+-- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
+{% set changed_days = {'table': 'observations', 'day': 'start_time'} %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed_days',
+    unique_key='generation_date',
+    on_schema_change='fail',
+    meta={'changed_days': changed_days},
+) }}
+
 with
 
 generations as (
     select * from {{ ref('int_generations') }}
+    where true {{ langfuse_warehouse.changed_days_filter('generation_date', changed_days) }}
 ),
 
 daily as (
@@ -35,4 +47,8 @@ daily as (
     group by project_id, generation_date, environment, user_id
 )
 
-select * from daily
+select
+    *,
+    -- The incremental watermark (macros/incremental.sql).
+    {{ langfuse_warehouse.changed_through(changed_days) }} as _changed_through
+from daily

@@ -10,10 +10,22 @@
 -- tokens and costs add up across rows; trace_count is a distinct count and does not (a trace calls
 -- several models); rates and averages do not.
 
+
+-- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
+{% set changed_days = {'table': 'observations', 'day': 'start_time'} %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed_days',
+    unique_key='generation_date',
+    on_schema_change='fail',
+    meta={'changed_days': changed_days},
+) }}
+
 with
 
 generations as (
     select * from {{ ref('int_generations') }}
+    where true {{ langfuse_warehouse.changed_days_filter('generation_date', changed_days) }}
 ),
 
 models as (
@@ -66,4 +78,8 @@ final as (
     from daily
 )
 
-select * from final
+select
+    *,
+    -- The incremental watermark (macros/incremental.sql).
+    {{ langfuse_warehouse.changed_through(changed_days) }} as _changed_through
+from final

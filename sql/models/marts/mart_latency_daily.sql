@@ -9,10 +9,22 @@
 -- (latency less time to first token), for observations with output tokens. Trace-level latency (what a
 -- user waited) is in mart_traces_daily.
 
+
+-- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
+{% set changed_days = {'table': 'observations', 'day': 'start_time'} %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed_days',
+    unique_key='observation_date',
+    on_schema_change='fail',
+    meta={'changed_days': changed_days},
+) }}
+
 with
 
 observations as (
     select * from {{ ref('stg_observations') }}
+    where true {{ langfuse_warehouse.changed_days_filter(langfuse_warehouse.utc_date('start_time'), changed_days) }}
 ),
 
 timed as (
@@ -67,4 +79,8 @@ final as (
     from daily
 )
 
-select * from final
+select
+    *,
+    -- The incremental watermark (macros/incremental.sql).
+    {{ langfuse_warehouse.changed_through(changed_days) }} as _changed_through
+from final

@@ -7,6 +7,9 @@
 -- environment (shares sum to 1 over the categories of one such slice). score_count adds up across
 -- rows; share and day_score_count do not.
 
+-- A table, not incremental: it groups by the scored trace's day, while changes are tracked by the
+-- score's own day; rebuilt from fct_scores (incremental) on every run.
+
 with
 
 scores as (

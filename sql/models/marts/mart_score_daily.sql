@@ -11,6 +11,9 @@
 -- score_count, numeric_value_count, true_count and false_count add up across rows; trace_count,
 -- averages, percentiles and rates do not (recompute them from fct_scores for a wider slice).
 
+-- A table, not incremental: it groups by the scored trace's day, while changes are tracked by the
+-- score's own day; rebuilt from fct_scores (incremental) on every run.
+
 with
 
 scores as (
