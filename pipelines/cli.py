@@ -8,6 +8,7 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 
+from pipelines import progress
 from pipelines import status as status_command
 from pipelines import verify as verify_command
 from pipelines.config import check_destination_name, check_transport, resolve_projects
@@ -86,7 +87,7 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="langfuse-warehouse", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each step does (and dbt's own output)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     sync = commands.add_parser("sync", help="load what is new in Langfuse into the warehouse")
@@ -126,9 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--from-export", metavar="URL",
                       help="first load observations and scores from Langfuse's blob-storage export (a folder, "
                            "s3://, gs://, az://; credentials the dlt way), then read on from the API")
+    _add_quiet(sync)
 
     status = commands.add_parser("status", help="per resource: watermark, rows, last run, lag")
     _add_target(status)
+    status.add_argument("--json", action="store_true",
+                        help="print JSON for monitoring: per resource and project the watermark and lag_seconds")
 
     verify = commands.add_parser("verify", help="compare the warehouse with Langfuse's own metrics (DuckDB)")
     _add_target(verify)
@@ -143,11 +147,92 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--allow-insecure-http", action="store_true",
                         help="allow plain http:// to a host other than this machine")
 
-    marts = commands.add_parser("marts", help="build the SQL models (DuckDB)")
-    marts.add_argument("--database", default="warehouse.duckdb", help="the DuckDB warehouse")
-    marts.add_argument("--dataset", default="langfuse")
-    marts.add_argument("--target-schema", default="analytics")
+    marts = commands.add_parser("marts", help="build the marts with dbt in the warehouse the sync wrote to")
+    _add_target(marts)
+    marts.add_argument("--target-schema", default="analytics", help="schema for the models (default: %(default)s)")
+    marts.add_argument("--select", nargs="+", metavar="MODEL",
+                       help="dbt selection, e.g. +mart_cost_daily (the mart and what it reads)")
+    marts.add_argument("--full-refresh", action="store_true",
+                       help="rebuild the incremental models from scratch")
+    marts.add_argument("--export-parquet", metavar="DIR", help="then write every built mart to DIR/<mart>.parquet")
+
+    _add_quiet(marts)
+
+    _add_report_parser(commands)
+    _describe_environment(commands)
     return parser
+
+
+_CREDENTIALS = (
+    ("LANGFUSE_HOST / LANGFUSE_BASE_URL", "Langfuse host (default https://cloud.langfuse.com)"),
+    ("LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY", "the project's API keys (never printed or stored)"),
+    ("SOURCES__LANGFUSE__*", "the same through dlt config ([sources.langfuse] in .dlt/secrets.toml)"),
+)
+_DLT = (
+    ("DESTINATION__<NAME>__*", "credentials of a dlt destination other than duckdb/filesystem (dlt config)"),
+    ("DLT_DATA_DIR", "where dlt keeps pipeline working state when --pipelines-dir is not given"),
+)
+_PROGRESS = (("LANGFUSE_WAREHOUSE_PROGRESS_SECONDS", "seconds between progress lines when not on a terminal (10)"),
+             ("TERM", "dumb: plain progress lines even on a terminal"))
+
+# The environment variables each command reads, listed at the end of its --help.
+ENVIRONMENT: dict[str, tuple[tuple[str, str], ...]] = {
+    "sync": _CREDENTIALS + _DLT + _PROGRESS,
+    "status": _DLT,
+    "verify": _CREDENTIALS + _DLT,
+    "marts": _DLT + _PROGRESS + (("XDG_CACHE_HOME", "dbt's target/ and logs go under it (default ~/.cache)"),),
+    "report": (),
+}
+
+
+def _describe_environment(commands: argparse._SubParsersAction) -> None:
+    for name, parser in commands.choices.items():
+        variables = ENVIRONMENT.get(name, ())
+        lines = [f"  {variable:<42} {what}" for variable, what in variables] or ["  none"]
+        parser.epilog = "environment variables:\n" + "\n".join(lines)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+def _add_quiet(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress (default: live on a terminal, else a plain line per resource every "
+                             "LANGFUSE_WAREHOUSE_PROGRESS_SECONDS, default 10, on stderr)")
+
+
+def _date(value: str):
+    return _datetime(value).date()
+
+
+def _add_report_parser(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report", help="write one self-contained HTML file of charts drawn from the marts (opens offline)",
+        description="Charts of scores, experiments, latency, cost, tokens, errors and prompt versions, read from "
+                    "the marts (schema analytics) of a DuckDB warehouse, in one HTML file with every script inside.",
+    )
+    report.add_argument("--database", default="warehouse.duckdb", help="the DuckDB warehouse (default warehouse.duckdb)")
+    report.add_argument("--dataset", default="langfuse", help="schema of the raw tables (for row counts, last sync)")
+    report.add_argument("--out", default="report.html", help="the HTML file to write (default report.html)")
+    report.add_argument("--since", type=_date, help="first day to show (inclusive)")
+    report.add_argument("--until", type=_date, help="day to stop before (exclusive)")
+    report.add_argument("--project", help="one Langfuse project id (default: every project in the warehouse)")
+    report.add_argument("--environment", help="one Langfuse environment (default: all; percentiles read the busiest)")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from pipelines.report import ReportError, ReportOptions, write_report
+
+    if args.since and args.until and args.since >= args.until:
+        raise UsageError("--since must be before --until")
+    try:
+        result = write_report(ReportOptions(
+            database=args.database, out=args.out, since=args.since, until=args.until, project=args.project,
+            environment=args.environment, raw_schema=args.dataset,
+        ))
+    except ReportError as error:
+        raise UsageError(str(error)) from None
+    empty = f" ({len(result.empty_charts)} without data in this range)" if result.empty_charts else ""
+    print(f"Report written: {result.path.resolve()} ({len(result.figures)} charts{empty})")
+    return 0
 
 
 def _sync_options(args: argparse.Namespace) -> SyncOptions:
@@ -233,19 +318,28 @@ def print_report(report: SyncReport) -> None:
             print(f"  FAILED {failure.cause}")
 
 
-def build_marts(database: str, raw_schema: str, target_schema: str) -> int:
-    import duckdb
+def _marts_database(args: argparse.Namespace) -> str:
+    """A DuckDB file is found where sync finds it (relative to the working directory); other
+    destinations take their connection from dlt's config, as the sync does."""
+    return _location(args).database if args.destination == "duckdb" else args.database
 
-    from transforms.key_tests import run_model_tests
-    from transforms.runner import build_models
 
-    with duckdb.connect(database) as con:
-        report = build_models(con, raw_schema=raw_schema, target_schema=target_schema)
-        print(report.as_table())
-        failures = run_model_tests(con, target_schema=target_schema)
-    for failure in failures:
-        print(f"key test failed: {failure}", file=sys.stderr)
-    return EXIT_OK if report.ok and not failures else EXIT_FAILED
+def build_marts(args: argparse.Namespace) -> int:
+    from transforms import SelectionError, Warehouse, export_parquet
+    from transforms import build_marts as build
+
+    check_destination_name(args.destination)
+    warehouse = Warehouse(destination=args.destination, database=_marts_database(args), raw_schema=args.dataset,
+                          target_schema=args.target_schema)
+    try:
+        report = build(warehouse, select=args.select, full_refresh=args.full_refresh, verbose=args.verbose)
+    except SelectionError as error:
+        raise UsageError(str(error)) from None
+    print(report.as_table())
+    if args.export_parquet and report.built:
+        files = export_parquet(warehouse, report, args.export_parquet)
+        print(f"Exported {len(files)} mart(s) as Parquet to {args.export_parquet}")
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -258,15 +352,20 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "sync":
-            report = run_sync(_sync_options(args))
+            options = _sync_options(args)
+            with progress.reporting(progress.choose(args.quiet)):
+                report = run_sync(options)
             print_report(report)
             return EXIT_PARTIAL if report.partial else EXIT_OK
         elif args.command == "status":
-            status_command.print_status(_location(args))
+            status_command.print_status(_location(args), as_json=args.json)
         elif args.command == "verify":
             return run_verify(args)
         elif args.command == "marts":
-            return build_marts(_location(args).database, args.dataset, args.target_schema)
+            with progress.reporting(progress.choose(args.quiet)):
+                return build_marts(args)
+        elif args.command == "report":
+            return run_report(args)
     except WarehouseBusyError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BUSY

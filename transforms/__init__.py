@@ -1,22 +1,24 @@
-"""Build the SQL models in sql/ (staging views, intermediate and mart tables) inside DuckDB.
+"""Build the marts: the dbt project in sql/, run by dbt in the warehouse the sync wrote to.
 
-`build_models(con)` reads the raw schema `langfuse` and writes the schema `analytics`;
-`run_model_tests(con)` then checks every declared key is unique and not null.
+`build_marts(Warehouse(...))` runs `dbt build` (models, then their data tests) and reports model by
+model; `export_parquet` writes the built marts as Parquet for BI tools.
 """
 
-from transforms.graph import DependencyCycleError
-from transforms.key_tests import KeyTestFailure, run_model_tests
-from transforms.report import BuildReport, ModelResult
-from transforms.runner import DEFAULT_RAW_SCHEMA, DEFAULT_SQL_DIR, DEFAULT_TARGET_SCHEMA, build_models
+from transforms.build import SelectionError, build_marts
+from transforms.dbt import PROJECT_DIR
+from transforms.export import export_parquet
+from transforms.report import BuildReport, ModelResult, TestResult
+from transforms.warehouse import DEFAULT_RAW_SCHEMA, DEFAULT_TARGET_SCHEMA, Warehouse
 
 __all__ = [
     "DEFAULT_RAW_SCHEMA",
-    "DEFAULT_SQL_DIR",
     "DEFAULT_TARGET_SCHEMA",
+    "PROJECT_DIR",
     "BuildReport",
-    "DependencyCycleError",
-    "KeyTestFailure",
     "ModelResult",
-    "build_models",
-    "run_model_tests",
+    "SelectionError",
+    "TestResult",
+    "Warehouse",
+    "build_marts",
+    "export_parquet",
 ]

@@ -1,4 +1,4 @@
-"""What a build did, model by model, and how to print it."""
+"""What a build did, model by model and test by test, and how to print it."""
 
 from __future__ import annotations
 
@@ -19,9 +19,27 @@ class ModelResult:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class TestResult:
+    """A data test that did not pass: failed (the build fails) or warned (reported, the build passes)."""
+
+    name: str
+    model: str
+    status: Literal["failed", "warned"]
+    failing_rows: int | None
+    message: str = ""
+
+    def __str__(self) -> str:
+        rows = f" ({self.failing_rows} failing row(s))" if self.failing_rows else ""
+        return f"{self.status} test {self.name} on {self.model}{rows}" + (f": {self.message}" if self.message else "")
+
+
 @dataclass
 class BuildReport:
     results: list[ModelResult] = field(default_factory=list)
+    tests: list[TestResult] = field(default_factory=list)
+    tests_passed: int = 0
+    error: str = ""  # dbt could not run at all (connection refused, lock held, project invalid)
 
     def __getitem__(self, name: str) -> ModelResult:
         for result in self.results:
@@ -45,25 +63,23 @@ class BuildReport:
         return self.names("failed")
 
     @property
+    def failed_tests(self) -> list[TestResult]:
+        return [test for test in self.tests if test.status == "failed"]
+
+    @property
     def ok(self) -> bool:
-        """Skips are expected (a project without experiments); failures are not."""
-        return not self.failed
+        """Skips are expected (a project without experiments); failed models or tests are not."""
+        return not self.error and not self.failed and not self.failed_tests
 
     def summary(self) -> str:
-        """One line, e.g. "22 models, 5 skipped, 0 failed" (reads after "Built ")."""
-        return f"{len(self.built)} models, {len(self.skipped)} skipped, {len(self.failed)} failed"
+        """One line, e.g. "22 models, 5 skipped, 0 failed; 130 tests passed, 0 failed" (reads after "Built ")."""
+        return (f"{len(self.built)} models, {len(self.skipped)} skipped, {len(self.failed)} failed; "
+                f"{self.tests_passed} tests passed, {len(self.failed_tests)} failed")
 
     def as_table(self) -> str:
-        header = ("model", "layer", "status", "rows", "seconds", "note")
+        header = ("model", "layer", "kind", "status", "rows", "seconds", "note")
         rows = [
-            (
-                r.name,
-                r.layer,
-                r.status,
-                "" if r.rows is None else str(r.rows),
-                f"{r.seconds:.2f}",
-                r.reason,
-            )
+            (r.name, r.layer, r.materialization, r.status, "" if r.rows is None else f"{r.rows:,}", f"{r.seconds:.2f}", r.reason)
             for r in self.results
         ]
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
@@ -71,5 +87,8 @@ class BuildReport:
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
             for row in [header, *rows]
         ]
+        lines.extend(str(test) for test in self.tests)
+        if self.error:
+            lines.append(f"error: {self.error}")
         lines.append("Built " + self.summary())
         return "\n".join(line.rstrip() for line in lines)

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sources.langfuse import settings
+from sources.langfuse import progress, settings
 from sources.langfuse.arrow import rows_to_table, snake_case_keys
 from sources.langfuse.columnar import ColumnarDecoder, Page, python_page
 from sources.langfuse.errors import LangfuseSyncError, QueryTooHeavyError
@@ -125,6 +125,7 @@ class ResourceReader:
         schema computation and a hints validation per item, more than a 1,000-row page's own write.
         """
         yield from _batched(self._tables(state), settings.ITEM_ROWS)
+        progress.current().finished(self.spec.name, self.project_id)
 
     def _tables(self, state: dict[str, Any]) -> Iterator[pa.Table]:
         window_spec = self.spec.window or self._parent_window_spec()
@@ -135,6 +136,7 @@ class ResourceReader:
         window = plan_window(state, self.bounds)
         if window is None:
             return
+        progress.current().window(self.spec.name, self.project_id, format_ts(window.start), format_ts(window.end))
         if self.spec.window is not None and self.spec.shape is None:
             # Only incremental reads: a full read is fingerprinted, and the two decoders may write
             # the same JSON number differently (1.02e-6 / 0.00000102), which would look like a change.
@@ -396,6 +398,7 @@ class ResourceReader:
                 table = table.append_column("project_id", project)
             table = self._without_seen_keys(table)
             self.rows_read += table.num_rows
+            progress.current().page(self.spec.name, self.project_id, table.num_rows)
             yield table
 
     def _without_seen_keys(self, table: pa.Table) -> pa.Table:

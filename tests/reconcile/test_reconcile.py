@@ -13,7 +13,7 @@ from pipelines import reconcile as reconcile_module
 from sources.langfuse.errors import ConfigurationError
 from sources.langfuse.http import LangfuseClient, decode_json_object
 from tests.sync.helpers import sync, table_rows
-from transforms.runner import build_models
+from transforms import Warehouse, build_marts
 
 DAYS = 60
 
@@ -78,8 +78,8 @@ def test_the_marts_leave_out_what_was_deleted_upstream(sim, tmp_path):
     sync(sim, tmp_path)
     trace_ids, _, score_ids = _delete_traces(sim, 2)
     sync(sim, tmp_path, reconcile_days=DAYS)
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
-        assert build_models(con).ok
+    assert build_marts(Warehouse(database=str(tmp_path / "warehouse.duckdb")), select=["+fct_traces", "+fct_scores"]).ok
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         traces = {r[0] for r in con.execute("select trace_id from analytics.fct_traces").fetchall()}
         scores = {r[0] for r in con.execute("select score_id from analytics.fct_scores").fetchall()}
     assert traces and not traces & set(trace_ids)

@@ -68,6 +68,14 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "project_id": "VARCHAR", "id": "VARCHAR", "name": "VARCHAR", "created_at": "TIMESTAMPTZ",
         "_dlt_load_id": "VARCHAR", "_dlt_id": "VARCHAR",
     },
+    "models": {
+        "project_id": "VARCHAR", "id": "VARCHAR", "model_name": "VARCHAR", "match_pattern": "VARCHAR",
+        "_dlt_load_id": "VARCHAR", "_dlt_id": "VARCHAR",
+    },
+    "prompts": {
+        "project_id": "VARCHAR", "name": "VARCHAR", "version": "BIGINT", "labels": "JSON",
+        "_dlt_load_id": "VARCHAR", "_dlt_id": "VARCHAR",
+    },
 }
 # fmt: on
 
@@ -256,12 +264,26 @@ def dataset_rows() -> list[dict]:
     return [{"project_id": PROJECT, "id": "ds1", "name": "golden", "created_at": at(D1, 0)}]
 
 
+def model_rows() -> list[dict]:
+    # The fixture's observations name no internal_model_id: every generation is '(unmatched)' in mart_cost_daily.
+    return [{"project_id": PROJECT, "id": "m-gpt", "model_name": "gpt-4o", "match_pattern": "(?i)^gpt-4o$"}]
+
+
+def prompt_rows() -> list[dict]:
+    return [
+        {"project_id": PROJECT, "name": "qa", "version": 1, "labels": json.dumps(["production"])},
+        {"project_id": PROJECT, "name": "qa", "version": 2, "labels": json.dumps(["latest"])},
+    ]
+
+
 ROWS = {
     "observations": observation_rows,
     "scores": score_rows,
     "experiments": experiment_rows,
     "experiment_items": experiment_item_rows,
     "datasets": dataset_rows,
+    "models": model_rows,
+    "prompts": prompt_rows,
 }
 
 

@@ -19,7 +19,8 @@ def test_an_experiment_item_has_its_traces_latency_cost_and_scores(mart):
     assert item["total_cost_usd"] == approx(0.01)
     assert item["total_tokens"] == 20
     assert item["score_count"] == 2
-    assert item["numeric_scores"] == {"accuracy": 0.5, "exact_match": 1.0}
+    assert item["numeric_scores"] == {"accuracy (EVAL)": 0.5, "exact_match (EVAL)": 1.0}
+    assert item["is_failed"] is False
 
 
 def test_summary_per_experiment_and_score_name(mart):
@@ -40,16 +41,18 @@ def test_summary_per_experiment_and_score_name(mart):
 
 
 def test_per_item_deltas_of_candidate_against_baseline(mart):
-    rows = mart("int_experiment_item_score_deltas", "baseline_experiment_id = 'e1'")
-    assert [(r["dataset_item_id"], r["score_delta"]) for r in rows] == [
-        ("di1", approx(0.3)),
-        ("di2", 0.0),
-        ("di3", approx(-0.1)),
+    # e1 and e2 started together: the baseline is the first by id, e1; there is no reversed pair.
+    assert mart("int_experiment_item_score_deltas", "baseline_experiment_id = 'e2'") == []
+    rows = mart("int_experiment_item_score_deltas", "score_name = 'accuracy'")
+    assert [(r["dataset_item_id"], r["comparison_status"], r["score_delta"]) for r in rows] == [
+        ("di1", "compared", approx(0.3)),
+        ("di2", "compared", 0.0),
+        ("di3", "compared", approx(-0.1)),
     ]
 
 
 def test_comparison_aggregates_the_deltas_into_wins_losses_and_ties(mart):
-    (forward,) = mart("mart_experiment_comparison", "baseline_experiment_id = 'e1'")
+    (forward,) = mart("mart_experiment_comparison", "score_name = 'accuracy'")
     assert (forward["dataset_name"], forward["candidate_experiment_name"], forward["score_name"]) == (
         "golden",
         "candidate",
@@ -58,10 +61,12 @@ def test_comparison_aggregates_the_deltas_into_wins_losses_and_ties(mart):
     assert forward["items_compared"] == 3
     assert forward["avg_delta"] == approx((0.3 + 0.0 - 0.1) / 3)
     assert (forward["wins"], forward["losses"], forward["ties"]) == (1, 1, 1)
+    assert forward["win_rate"] == 0.5  # 1 win of 2 decided items; the tie is left out
+    assert (forward["baseline_choice"], forward["coverage"], forward["is_significant"]) == ("first_run", 1.0, False)
     assert forward["avg_latency_delta_seconds"] == approx(0.0)  # (+1 + 0 - 1) / 3
     assert forward["avg_cost_delta_usd"] == approx(-0.01)  # (0 - 0.01 - 0.02) / 3
 
-    (backward,) = mart("mart_experiment_comparison", "baseline_experiment_id = 'e2'")
-    assert backward["avg_delta"] == approx(-forward["avg_delta"])
-    # exact_match was only scored in e1: nothing to compare, so no row.
-    assert mart("mart_experiment_comparison", "score_name = 'exact_match'") == []
+    # exact_match was only scored on one baseline item: nothing compared, and the row says why.
+    (exact_match,) = mart("mart_experiment_comparison", "score_name = 'exact_match'")
+    assert (exact_match["items_compared"], exact_match["items_unscored_in_candidate"], exact_match["win_rate"]) == (
+        0, 3, None)

@@ -73,12 +73,14 @@ def test_prompt_versions_with_their_usage_and_scores(mart):
     )
     assert v1["p50_latency_seconds"] == approx(1.5)
     assert v1["total_cost_usd"] == approx(0.009)
-    # Scores on t1: helpfulness 0.8; correct true (on o2) and true (on the trace).
-    assert v1["avg_scores"] == {"correct": 1.0, "helpfulness": 0.8}
+    assert (v1["environment"], v1["labels"], v1["is_production_label"]) == ("production", ["production"], True)
+    # Scores on t1 (which used qa v1 alone): helpfulness 0.8 from the API; correct true (on o2) and true
+    # (on the trace) from an evaluator. Sources are separate keys.
+    assert v1["avg_scores"] == {"correct (EVAL)": 1.0, "helpfulness (API)": 0.8}
 
     assert (v2["prompt_version"], v2["generation_count"]) == (2, 1)
     assert v2["total_cost_usd"] == approx(0.0003)
-    assert v2["avg_scores"] == {"correct": 0.0, "helpfulness": 0.4}
+    assert v2["avg_scores"] == {"correct (EVAL)": 0.0, "helpfulness (API)": 0.4}
 
     rows = mart("mart_prompt_version_scores", "prompt_version = 1 and score_name = 'correct'")
     assert [(r["score_count"], r["scored_trace_count"], r["avg_score"]) for r in rows] == [(2, 1, 1.0)]

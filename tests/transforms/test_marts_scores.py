@@ -4,7 +4,7 @@ from datetime import date
 
 from pytest import approx
 
-D1 = "score_date = '2025-01-01'"
+D1 = "subject_date = '2025-01-01'"
 
 
 def test_each_score_carries_typed_values_and_its_subjects_context(mart):
@@ -50,20 +50,24 @@ def test_numeric_scores_per_day(mart):
     assert helpfulness["p50_value"] == approx(0.6)
     assert helpfulness["true_rate"] is None
 
-    (next_day,) = mart("mart_score_daily", "score_date = '2025-01-02' and score_name = 'helpfulness'")
+    (next_day,) = mart("mart_score_daily", "subject_date = '2025-01-02' and score_name = 'helpfulness'")
     assert (next_day["score_count"], next_day["avg_value"]) == (1, 0.6)
 
 
 def test_boolean_scores_per_day_have_a_true_rate(mart):
-    (correct,) = mart("mart_score_daily", f"{D1} and score_name = 'correct'")
-    assert (correct["score_count"], correct["true_count"], correct["false_count"]) == (3, 2, 1)
-    assert correct["true_rate"] == approx(2 / 3)
-    assert correct["trace_count"] == 2
+    # Scores of one observation and scores of a whole trace are different subjects: separate rows.
+    on_observations, on_trace = mart("mart_score_daily", f"{D1} and score_name = 'correct'")
+    assert on_observations["subject_kind"] == "observation" and on_trace["subject_kind"] == "trace"
+    assert (on_observations["score_count"], on_observations["true_count"], on_observations["false_count"]) == (2, 1, 1)
+    assert on_observations["true_rate"] == approx(1 / 2)
+    assert on_observations["trace_count"] == 2
+    assert on_observations["avg_value"] is None and on_observations["p50_value"] is None  # no statistics of 0/1
+    assert (on_trace["score_count"], on_trace["true_rate"]) == (1, 1.0)
 
 
 def test_categorical_scores_split_into_category_shares(mart):
     rows = mart("mart_score_categories_daily")
-    assert [(r["score_date"], r["category"], r["score_count"], r["share"]) for r in rows] == [
+    assert [(r["subject_date"], r["category"], r["score_count"], r["share"]) for r in rows] == [
         (date(2025, 1, 1), "friendly", 2, approx(2 / 3)),
         (date(2025, 1, 1), "rude", 1, approx(1 / 3)),
     ]

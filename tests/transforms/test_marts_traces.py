@@ -18,12 +18,14 @@ def test_a_trace_rolls_up_its_observations(mart):
     assert t1["root_observation_id"] == "o1"
     assert t1["trace_date"] == date(2025, 1, 1)
     assert t1["latency_seconds"] == 4.0  # root span 10:00:00 -> 10:00:04
-    assert (t1["observation_count"], t1["generation_count"], t1["error_count"], t1["has_error"]) == (
+    assert (t1["observation_count"], t1["generation_count"], t1["error_count"], t1["has_errored_observation"]) == (
         3,
         2,
         1,
         True,
     )
+    # o3 errored but the root span did not: the trace did not fail, and it has finished.
+    assert (t1["is_failed"], t1["is_complete"]) == (False, True)
     assert (t1["input_tokens"], t1["output_tokens"], t1["total_tokens"]) == (300, 150, 450)
     assert t1["total_cost_usd"] == approx(0.003 + 0.006)
 
@@ -54,13 +56,8 @@ def test_a_session_sums_its_traces(mart):
     assert s1["total_cost_usd"] == approx(0.0093)
 
 
-def test_staging_fills_optional_columns_the_sync_never_created(built):
-    con, _ = built
+def test_staging_fills_optional_columns_the_sync_never_created(mart):
     # The fixture's raw observations have no bookmarked / prompt_id columns and no latency values.
-    rows = con.execute(
-        """
-        select is_bookmarked, prompt_id, latency_seconds, time_to_first_token_seconds
-        from analytics.stg_observations where trace_id = 't1' and observation_id = 'o2'
-        """
-    ).fetchall()
-    assert rows == [(None, None, 2.0, 0.5)]
+    (o2,) = mart("stg_observations", "trace_id = 't1' and observation_id = 'o2'")
+    assert (o2["is_bookmarked"], o2["prompt_id"], o2["latency_seconds"], o2["time_to_first_token_seconds"]) == (
+        None, None, 2.0, 0.5)

@@ -1,0 +1,79 @@
+{#
+  Incremental models rebuild whole UTC days: each run deletes and recomputes the days holding a raw row
+  that changed since the model was last built. A raw row's change time is the newest of its created_at,
+  updated_at and deleted_at (reconcile marks deletions by setting deleted_at), so new rows, late updates
+  and upstream deletions all reach the model. The watermark is data, not a clock: every row the model
+  writes carries `_changed_through`, the newest change time in the raw tables it reads at build time;
+  the next run looks `langfuse_incremental_lookback_hours` (default 1, like the sync's --lookback)
+  further back, for rows Langfuse makes visible a little after their updated_at.
+
+  A model opts in with
+    {% set changed_days = {'table': '<raw table>', 'day': '<its raw day column>', 'through_traces': <bool>} %}
+    config(materialized='incremental', incremental_strategy='replace_changed_days',
+           unique_key='<day column>', meta={'changed_days': changed_days})
+  filters its rows with `changed_days_filter(<day expression>, changed_days)` and selects
+  `changed_through(changed_days) as _changed_through`. `through_traces` also rebuilds the days of rows whose trace
+  changed (scores carry trace attributes). A row whose day itself changed leaves its old day stale
+  until `--full-refresh`.
+#}
+
+{% macro _change_time() -%}
+    greatest(coalesce(updated_at, created_at), coalesce(deleted_at, updated_at, created_at))
+{%- endmacro %}
+
+{% macro _raw_changes(table, extra_columns={}) -%}
+    {%- set columns = {'created_at': 'timestamp', 'updated_at': 'timestamp', 'deleted_at': 'timestamp'} -%}
+    {%- do columns.update(extra_columns) -%}
+    {{ langfuse_warehouse.select_raw_columns(table, columns) }}
+{%- endmacro %}
+
+{# Rows changed at or after this are rebuilt: the model's watermark minus the lookback. #}
+{% macro _rebuild_since() -%}
+    {{ dbt.dateadd('hour', -1 * var('langfuse_incremental_lookback_hours', 1), '(select max(_changed_through) from ' ~ this ~ ')') }}
+{%- endmacro %}
+
+{# The UTC days to rebuild (a subquery's select). Rows without any change time count as changed. #}
+{% macro changed_days_sql(settings) -%}
+    {%- set day = settings['day'] -%}
+    select distinct {{ langfuse_warehouse.utc_date(adapter.quote(day)) }} as changed_day
+    from ({{ langfuse_warehouse._raw_changes(settings['table'], {day: 'timestamp', 'trace_id': 'string'}) }}) as raw_rows
+    where {{ langfuse_warehouse._change_time() }} is null
+        or {{ langfuse_warehouse._change_time() }} >= {{ langfuse_warehouse._rebuild_since() }}
+    {%- if settings.get('through_traces') %}
+        or trace_id in (
+            select trace_id
+            from ({{ langfuse_warehouse._raw_changes('observations', {'trace_id': 'string'}) }}) as raw_observations
+            where {{ langfuse_warehouse._change_time() }} is null
+                or {{ langfuse_warehouse._change_time() }} >= {{ langfuse_warehouse._rebuild_since() }}
+        )
+    {%- endif %}
+{%- endmacro %}
+
+{# `and <day> in (<changed days>)` on incremental runs; nothing on full builds. #}
+{% macro changed_days_filter(day_expression, settings) -%}
+    {%- if is_incremental() %}
+        and {{ day_expression }} in ({{ langfuse_warehouse.changed_days_sql(settings) }})
+    {%- endif %}
+{%- endmacro %}
+
+{# The watermark column's value: the newest change time in the raw tables the model reads. #}
+{% macro changed_through(settings) -%}
+    {%- set tables = [settings['table']] + (['observations'] if settings.get('through_traces') else []) -%}
+    greatest(
+    {%- for table in tables | unique %}
+        (select max({{ langfuse_warehouse._change_time() }}) from ({{ langfuse_warehouse._raw_changes(table) }}) as raw_rows)
+        {{- "," if not loop.last }}
+    {%- endfor %}
+    )
+{%- endmacro %}
+
+{# The strategy: delete the changed days (including days left with no rows), insert the rebuilt ones. #}
+{% macro get_incremental_replace_changed_days_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }}
+    where {{ adapter.quote(config.get('unique_key')) }} in ({{ langfuse_warehouse.changed_days_sql(config.get('meta')['changed_days']) }});
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
