@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         late_scores = max(4, args.traces // 100)
         sim.add_traces(new_traces, at=datetime.now(UTC) - timedelta(seconds=30))
         sim.add_scores(late_scores)
+        sim.settle()  # the simulator lags as Langfuse does (up to ~10 min); a nightly run comes later than that
         print(f"Meanwhile in Langfuse: {new_traces} new traces and {late_scores} late scores on older traces")
         traces_before = _trace_count(database)
         second = run_sync(options)

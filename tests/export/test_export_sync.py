@@ -57,7 +57,7 @@ def test_the_export_sets_the_watermark_and_the_api_reads_on_from_it_with_its_loo
     sim.reset_stats()
     sync(sim, tmp_path, from_export=str(tmp_path / "export"), resources=["observations"],
          lookback=timedelta(hours=1))
-    state = make_pipeline(options(sim, tmp_path)).state["sources"]["langfuse"]["resources"]["observations"]
+    state = make_pipeline(options(sim, tmp_path).location()).state["sources"]["langfuse"]["resources"]["observations"]
     project = state["projects"]["proj-demo"]
     assert project["export"]["until"] == written.manifests[-1]["window"]["maxTimestamp"]
     assert sorted(project["export"]["manifests"]) == sorted(m["maxTimestamp"][:19].replace(":", "-")
