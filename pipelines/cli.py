@@ -8,19 +8,18 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 
-from pipelines import progress
+from pipelines import defaults, progress
 from pipelines import status as status_command
 from pipelines import verify as verify_command
-from pipelines.config import check_destination_name, check_transport, resolve_projects
+from pipelines.config import check_destination_name, check_resource_names, check_transport, resolve_projects
 from pipelines.location import WarehouseLocation, locate_warehouse
 from pipelines.lock import WarehouseBusyError
 from pipelines.reconcile import format_reconcile
 from pipelines.sync import SyncOptions, SyncReport, run_sync
-from sources.langfuse import settings
+from sources.langfuse import LangfuseProject, settings
 from sources.langfuse.engine import Privacy
 from sources.langfuse.errors import LangfuseSyncError
 from sources.langfuse.http import RetryPolicy
-from sources.langfuse.specs import table_names
 
 # Exit codes (README "Exit codes"): what a nightly job alerts on.
 EXIT_OK = 0
@@ -75,14 +74,41 @@ def _csv(value: str) -> list[str]:
 
 
 def _add_target(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--destination", default="duckdb",
+    parser.add_argument("--destination", default=defaults.DESTINATION,
                         help="duckdb (default), filesystem (Parquet), or any dlt destination name")
-    parser.add_argument("--database", "--bucket-url", dest="database", default="warehouse.duckdb",
+    parser.add_argument("--database", "--bucket-url", dest="database", default=defaults.DATABASE,
                         help="DuckDB file, or the local path / bucket URL of the filesystem destination")
-    parser.add_argument("--dataset", default="langfuse", help="schema (dataset) of the raw tables")
+    parser.add_argument("--dataset", default=defaults.DATASET, help="schema (dataset) of the raw tables")
     parser.add_argument("--pipelines-dir", default=None,
                         help="where dlt keeps the pipeline's working state (default: a folder of this "
                              "warehouse's own under dlt's data dir)")
+
+
+def _add_langfuse(parser: argparse.ArgumentParser) -> None:
+    """Which Langfuse to read, and how (sync and verify)."""
+    parser.add_argument("--projects-file", help="TOML with [[projects]] host/public_key/secret_key entries")
+    parser.add_argument("--api", choices=["auto", "v4", "legacy"], default="auto",
+                        help="v4 (Langfuse Cloud), legacy (self-hosted v3), or auto-detect")
+    parser.add_argument("--allow-insecure-http", action="store_true",
+                        help="allow plain http:// to a host other than this machine")
+
+
+def _add_range(parser: argparse.ArgumentParser, verb: str, since_default: str = "", until_default: str = "") -> None:
+    parser.add_argument("--since", type=_datetime, help=f"{verb} from this time (inclusive{since_default})")
+    parser.add_argument("--until", type=_datetime, help=f"{verb} up to this time (exclusive{until_default})")
+
+
+def _check_range(args: argparse.Namespace) -> None:
+    if args.since and args.until and args.since >= args.until:
+        raise UsageError("--since must be before --until")
+
+
+def _projects(args: argparse.Namespace) -> list[LangfuseProject]:
+    """The projects of --projects-file, LANGFUSE_* or dlt's config, each checked for a safe transport."""
+    projects = resolve_projects(args.projects_file)
+    for project in projects:
+        check_transport(project.host, args.allow_insecure_http)
+    return projects
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,12 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = commands.add_parser("sync", help="load what is new in Langfuse into the warehouse")
     _add_target(sync)
-    sync.add_argument("--projects-file", help="TOML with [[projects]] host/public_key/secret_key entries")
-    sync.add_argument("--api", choices=["auto", "v4", "legacy"], default="auto",
-                      help="v4 (Langfuse Cloud), legacy (self-hosted v3), or auto-detect")
+    _add_langfuse(sync)
     sync.add_argument("--resources", type=_csv, help="comma-separated tables to sync (default: all)")
-    sync.add_argument("--since", type=_datetime, help="backfill from this time (inclusive)")
-    sync.add_argument("--until", type=_datetime, help="backfill up to this time (exclusive)")
+    _add_range(sync, "backfill")
     sync.add_argument("--lookback", type=_duration, default=settings.DEFAULT_LOOKBACK,
                       help="re-read this much before the watermark for late updates (default 1h)")
     sync.add_argument("--settle-delay", type=_duration, default=settings.DEFAULT_SETTLE_DELAY,
@@ -112,10 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--exclude-io", action="store_true", help="do not copy inputs and outputs")
     sync.add_argument("--exclude-metadata", action="store_true", help="do not copy metadata")
     sync.add_argument("--hash-io", action="store_true", help="store a SHA-256 of inputs/outputs instead")
-    sync.add_argument("--duckdb-memory", default="96MB",
-                      help="memory cap of the DuckDB load (it spills beyond it); default 96MB")
-    sync.add_argument("--allow-insecure-http", action="store_true",
-                      help="allow plain http:// to a host other than this machine")
+    sync.add_argument("--duckdb-memory", default=defaults.DUCKDB_MEMORY_LIMIT,
+                      help="memory cap of the DuckDB load (it spills beyond it); default %(default)s")
     sync.add_argument("--max-retries", type=int, default=settings.MAX_RETRIES,
                       help=f"give up on a request after this many retries (default {settings.MAX_RETRIES})")
     sync.add_argument("--wait", action="store_true",
@@ -136,20 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser("verify", help="compare the warehouse with Langfuse's own metrics (DuckDB)")
     _add_target(verify)
-    verify.add_argument("--projects-file", help="TOML with [[projects]] host/public_key/secret_key entries")
-    verify.add_argument("--api", choices=["auto", "v4", "legacy"], default="auto",
-                        help="v4 (Langfuse Cloud), legacy (self-hosted v3), or auto-detect")
-    verify.add_argument("--since", type=_datetime, help="compare from this time (inclusive; default 7 days back)")
-    verify.add_argument("--until", type=_datetime, help="compare up to this time (exclusive; default now)")
+    _add_langfuse(verify)
+    _add_range(verify, "compare", "; default 7 days back", "; default now")
     verify.add_argument("--settle-delay", type=_duration, default=settings.DEFAULT_SETTLE_DELAY,
                         help="the default window ends this long before now (default 10m)")
     verify.add_argument("--show-matches", action="store_true", help="list matching groups too")
-    verify.add_argument("--allow-insecure-http", action="store_true",
-                        help="allow plain http:// to a host other than this machine")
 
     marts = commands.add_parser("marts", help="build the marts with dbt in the warehouse the sync wrote to")
     _add_target(marts)
-    marts.add_argument("--target-schema", default="analytics", help="schema for the models (default: %(default)s)")
+    marts.add_argument("--target-schema", default=defaults.MARTS_SCHEMA, help="schema for the models (default: %(default)s)")
     marts.add_argument("--select", nargs="+", metavar="MODEL",
                        help="dbt selection, e.g. +mart_cost_daily (the mart and what it reads)")
     marts.add_argument("--full-refresh", action="store_true",
@@ -209,9 +225,10 @@ def _add_report_parser(commands: argparse._SubParsersAction) -> None:
         description="Charts of scores, experiments, latency, cost, tokens, errors and prompt versions, read from "
                     "the marts (schema analytics) of a DuckDB warehouse, in one HTML file with every script inside.",
     )
-    report.add_argument("--database", default="warehouse.duckdb", help="the DuckDB warehouse (default warehouse.duckdb)")
-    report.add_argument("--dataset", default="langfuse", help="schema of the raw tables (for row counts, last sync)")
-    report.add_argument("--out", default="report.html", help="the HTML file to write (default report.html)")
+    report.add_argument("--database", default=defaults.DATABASE, help="the DuckDB warehouse (default %(default)s)")
+    report.add_argument("--dataset", default=defaults.DATASET,
+                        help="schema of the raw tables (for row counts, last sync)")
+    report.add_argument("--out", default=defaults.REPORT_FILE, help="the HTML file to write (default %(default)s)")
     report.add_argument("--since", type=_date, help="first day to show (inclusive)")
     report.add_argument("--until", type=_date, help="day to stop before (exclusive)")
     report.add_argument("--project", help="one Langfuse project id (default: every project in the warehouse)")
@@ -221,8 +238,7 @@ def _add_report_parser(commands: argparse._SubParsersAction) -> None:
 def run_report(args: argparse.Namespace) -> int:
     from pipelines.report import ReportError, ReportOptions, write_report
 
-    if args.since and args.until and args.since >= args.until:
-        raise UsageError("--since must be before --until")
+    _check_range(args)
     try:
         result = write_report(ReportOptions(
             database=args.database, out=args.out, since=args.since, until=args.until, project=args.project,
@@ -236,21 +252,10 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def _sync_options(args: argparse.Namespace) -> SyncOptions:
-    if args.api != "auto":
-        unknown = sorted((set(args.resources or []) | set(args.full_refresh)) - set(table_names(args.api)))
-        if unknown:
-            raise UsageError(f"unknown resource(s): {', '.join(unknown)}; choose from {', '.join(table_names(args.api))}")
-    else:
-        known = set(table_names("v4")) | set(table_names("legacy"))
-        unknown = sorted((set(args.resources or []) | set(args.full_refresh)) - known)
-        if unknown:
-            raise UsageError(f"unknown resource(s): {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
-    if args.since and args.until and args.since >= args.until:
-        raise UsageError("--since must be before --until")
+    check_resource_names([*(args.resources or []), *args.full_refresh], args.api)
+    _check_range(args)
     check_destination_name(args.destination)
-    projects = resolve_projects(args.projects_file)
-    for project in projects:
-        check_transport(project.host, args.allow_insecure_http)
+    projects = _projects(args)
     if args.max_retries < 0:
         raise UsageError("--max-retries must be 0 or more")
     max_rpm = args.max_rpm if args.max_rpm else settings.PLAN_MAX_RPM.get(args.plan) if args.plan else None
@@ -276,11 +281,8 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.destination not in ("duckdb", "filesystem"):
         raise UsageError("verify reads a DuckDB warehouse or a local Parquet lake (--destination filesystem); "
                          f"read {args.destination} with its own tools")
-    if args.since and args.until and args.since >= args.until:
-        raise UsageError("--since must be before --until")
-    projects = resolve_projects(args.projects_file)
-    for project in projects:
-        check_transport(project.host, args.allow_insecure_http)
+    _check_range(args)
+    projects = _projects(args)
     try:
         window = verify_command.resolve_window(args.since, args.until, settle_delay=args.settle_delay)
     except ValueError as error:

@@ -1,17 +1,7 @@
-"""What this project assumes about dlt 1.31 beyond its documented API, for the warehouse's working state.
+"""The warehouse's working state: the local copy dlt keeps agrees with the one committed in the warehouse.
 
-Kept in one module, each assumption checked by tests/anywhere/test_dlt_state.py, so an upgrade of dlt
-breaks one test that names it rather than a sync at night:
-
-- ``run_context().data_dir`` is dlt's per-user data folder (``~/.dlt``, ``/var/dlt`` for root,
-  ``DLT_DATA_DIR`` when set), where it keeps pipelines by default.
-- A destination's resolved configuration names its ``data_location()`` without secrets
-  (``host:port/database`` for postgres).
-- ``Pipeline._restore_state_from_destination()`` returns the state of the newest committed load held in
-  the destination (None when the dataset has none; ``DestinationUndefinedEntity`` when it does not exist),
-  with the ``_version_hash`` the local state carries after that same load.
-- ``Pipeline.drop()`` forgets the local working state; the next ``run`` then restores state and schemas
-  from the destination (``restore_from_destination``, on by default).
+What this relies on in dlt (the state committed by the newest load, ``Pipeline.drop()`` forgetting the
+local copy so the next run restores it) is in sources/langfuse/dlt_compat.py, with its tests.
 """
 
 from __future__ import annotations
@@ -19,33 +9,10 @@ from __future__ import annotations
 import logging
 
 import dlt
-from dlt.common.destination.exceptions import DestinationUndefinedEntity
+
+from sources.langfuse.dlt_compat import destination_state
 
 log = logging.getLogger("langfuse_warehouse.state")
-
-
-def data_dir() -> str:
-    return dlt.current.run_context().data_dir
-
-
-def configured_location(destination: str) -> str | None:
-    """Where a destination configured the dlt way (``.dlt/secrets.toml``, env vars) keeps its data, or
-    None when its configuration is incomplete here (the run then fails with dlt's own message)."""
-    from dlt.common.destination import Destination
-
-    try:
-        reference = Destination.from_reference(destination)
-        return reference.configuration(reference.spec(), accept_partial=True).data_location()
-    except Exception:  # noqa: BLE001 - an unresolvable configuration only costs the key its precision
-        return None
-
-
-def destination_state(pipeline: dlt.Pipeline) -> dict | None:
-    """The pipeline state committed in the warehouse by its newest load, or None."""
-    try:
-        return pipeline._restore_state_from_destination()
-    except DestinationUndefinedEntity:  # the dataset (or the whole warehouse) is gone
-        return None
 
 
 def repair_local_state(pipeline: dlt.Pipeline) -> tuple[dlt.Pipeline, str | None]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from pipelines import dlt_state
+from sources.langfuse import dlt_compat
 from sources.langfuse.errors import ConfigurationError
 
 STATE_FOLDER = "langfuse-warehouse"
@@ -70,7 +70,7 @@ def locate_warehouse(destination: str, database: str, dataset: str,
         location = local or database.rstrip("/")
     else:
         # Where the destination's configuration points (host:port/database…, never credentials).
-        local, location = None, dlt_state.configured_location(destination) or "configured"
+        local, location = None, dlt_compat.configured_location(destination) or "configured"
     if destination == "duckdb" and Path(location).stem == dataset:
         # DuckDB names the catalog after the file: a schema of the same name is ambiguous.
         raise ConfigurationError(
@@ -78,7 +78,7 @@ def locate_warehouse(destination: str, database: str, dataset: str,
             "rename one (e.g. --database warehouse.duckdb)"
         )
     identity = f"{destination}|{location}|{dataset}"
-    state_root = Path(dlt_state.data_dir()) / STATE_FOLDER / _folder_name(destination, location, dataset, identity)
+    state_root = Path(dlt_compat.data_dir()) / STATE_FOLDER / _folder_name(destination, location, dataset, identity)
     # A local warehouse's lock sits beside it, so every user and every --pipelines-dir writing that file
     # sees it; a remote one can only be locked on this machine, in its state folder.
     lock_path = f"{local}.sync.lock" if local else str(state_root / "sync.lock")

@@ -34,15 +34,8 @@ import pyarrow.compute as pc
 from sources.langfuse import Connection
 from sources.langfuse.engine import Privacy
 from sources.langfuse.errors import ConfigurationError, LangfuseSyncError
-from sources.langfuse.reconcile import (
-    RefetchRange,
-    listed_pages,
-    listing_fields,
-    listing_schema,
-    reconciled_specs,
-    refetch_source,
-)
-from sources.langfuse.specs import ResourceSpec
+from sources.langfuse.quoting import identifier, literal
+from sources.langfuse.reconcile import ListedTable, RefetchRange, reconciled_tables, refetch_source
 from sources.langfuse.windows import ONE_MS, floor_ms, parse_ts
 
 log = logging.getLogger("langfuse_warehouse.reconcile")
@@ -106,19 +99,19 @@ def reconcile(
     requests_before = sum(c.client.stats.requests for c in connections)
     ranges: list[RefetchRange] = []
     existing = set(pipeline.default_schema.data_table_names(seen_data_only=True)) if pipeline.default_schema_name else set()
-    for spec in reconciled_specs(api, resources):
-        if spec.name not in existing:
-            report.skipped.append(f"{spec.name}: not in the warehouse yet")
+    for table in reconciled_tables(api, resources):
+        if table.name not in existing:
+            report.skipped.append(f"{table.name}: not in the warehouse yet")
             continue
-        stats = report.tables.setdefault(spec.name, TableReconcile(listing_fields(spec)))
+        stats = report.tables.setdefault(table.name, TableReconcile(table.listing_fields))
         for connection in connections:
-            watermark = _watermark(pipeline, spec.name, connection.project_id)
+            watermark = _watermark(pipeline, table.name, connection.project_id)
             if watermark is None or watermark <= since:
-                report.skipped.append(f"{spec.name} of {connection.project_id}: nothing synced in the window")
+                report.skipped.append(f"{table.name} of {connection.project_id}: nothing synced in the window")
                 continue
-            pages = listed_pages(connection, spec, since, watermark)
-            for start, end, upstream in _slices(pages, spec, since, watermark, SLICE_ROWS):
-                ranges += _reconcile_slice(pipeline, connection, spec, start, end, upstream, stats)
+            pages = table.pages(connection, since, watermark)
+            for start, end, upstream in _slices(pages, table, since, watermark, SLICE_ROWS):
+                ranges += _reconcile_slice(pipeline, connection, table, start, end, upstream, stats)
     if ranges:
         rows_read: dict[str, int] = {}
         pipeline.run(refetch_source(connections, api, ranges, privacy, rows_read))
@@ -134,7 +127,7 @@ def _watermark(pipeline: dlt.Pipeline, table: str, project_id: str) -> datetime 
     return parse_ts(synced_until) if synced_until else None
 
 
-def _slices(pages: Iterator[pa.Table], spec: ResourceSpec, start: datetime, end: datetime,
+def _slices(pages: Iterator[pa.Table], table: ListedTable, start: datetime, end: datetime,
             max_rows: int) -> Iterator[tuple[datetime, datetime, pa.Table]]:
     """Cut a newest-first listing of [start, end) into complete [from, to) slices of about max_rows.
 
@@ -142,7 +135,7 @@ def _slices(pages: Iterator[pa.Table], spec: ResourceSpec, start: datetime, end:
     in the next page, so they stay for the next slice. A page out of order would make a slice look
     incomplete and its rows look deleted, so it stops the pass instead.
     """
-    column = spec.window.cursor_column
+    column = table.cursor_column
     buffer: list[pa.Table] = []
     rows = 0
     upper = end
@@ -150,7 +143,7 @@ def _slices(pages: Iterator[pa.Table], spec: ResourceSpec, start: datetime, end:
         newest = pc.max(page[column]).as_py() if page.num_rows else None
         if newest is not None and newest >= upper:
             raise LangfuseSyncError(
-                f"{spec.name}: the listing is not ordered newest first; nothing was marked deleted from it"
+                f"{table.name}: the listing is not ordered newest first; nothing was marked deleted from it"
             )
         buffer.append(page)
         rows += page.num_rows
@@ -164,19 +157,19 @@ def _slices(pages: Iterator[pa.Table], spec: ResourceSpec, start: datetime, end:
         yield cut, upper, listed.filter(complete)
         buffer, upper = [listed.filter(pc.invert(complete))], cut
         rows = buffer[0].num_rows
-    yield start, upper, pa.concat_tables(buffer) if buffer else listing_schema(spec).empty_table()
+    yield start, upper, pa.concat_tables(buffer) if buffer else table.schema.empty_table()
 
 
-def _reconcile_slice(pipeline: dlt.Pipeline, connection: Connection, spec: ResourceSpec, start: datetime,
+def _reconcile_slice(pipeline: dlt.Pipeline, connection: Connection, table: ListedTable, start: datetime,
                      end: datetime, upstream: pa.Table, stats: TableReconcile) -> list[RefetchRange]:
-    warehouse = _warehouse_keys(pipeline, spec, connection.project_id, start, end)
+    warehouse = _warehouse_keys(pipeline, table, connection.project_id, start, end)
     stats.checked += upstream.num_rows
     stats.warehouse_rows += warehouse.num_rows
-    gone, stale_times = _diff(spec, upstream, warehouse)
-    stats.marked_deleted += _mark_deleted(pipeline, spec, connection.project_id, gone)
+    gone, stale_times = _diff(table, upstream, warehouse)
+    stats.marked_deleted += _mark_deleted(pipeline, table, connection.project_id, gone)
     hours = sorted({t.replace(minute=0, second=0, microsecond=0) for t in stale_times})
     stats.refetch_hours += len(hours)
-    return [RefetchRange(spec.name, connection.project_id, max(first, start), min(last, end))
+    return [RefetchRange(table.name, connection.project_id, max(first, start), min(last, end))
             for first, last in _runs_of_hours(hours)]
 
 
@@ -194,39 +187,35 @@ def _runs_of_hours(hours: list[datetime]) -> list[tuple[datetime, datetime]]:
 # --- the warehouse side ---------------------------------------------------------------------------
 
 def _ts_literal(value: datetime) -> str:
-    return f"CAST('{value.astimezone(UTC).isoformat()}' AS TIMESTAMP WITH TIME ZONE)"
+    return f"CAST({literal(value.astimezone(UTC).isoformat())} AS TIMESTAMP WITH TIME ZONE)"
 
 
-def _text_literal(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _warehouse_keys(pipeline: dlt.Pipeline, spec: ResourceSpec, project_id: str, start: datetime,
+def _warehouse_keys(pipeline: dlt.Pipeline, table: ListedTable, project_id: str, start: datetime,
                     end: datetime) -> pa.Table:
     with pipeline.sql_client() as client:
         column = client.escape_column_name
-        cursor_column = column(spec.window.cursor_column)
-        keys = ", ".join(column(k) for k in spec.primary_key)
+        cursor_column = column(table.cursor_column)
+        keys = ", ".join(column(k) for k in table.primary_key)
         sql = (
             f"SELECT {keys}, {column('updated_at')} AS updated_at, {column('deleted_at')} AS deleted_at "
-            f"FROM {client.make_qualified_table_name(spec.name)} "
-            f"WHERE {column('project_id')} = {_text_literal(project_id)} "
+            f"FROM {client.make_qualified_table_name(table.name)} "
+            f"WHERE {column('project_id')} = {literal(project_id)} "
             f"AND {cursor_column} >= {_ts_literal(start)} AND {cursor_column} < {_ts_literal(end)}"
         )
         with client.execute_query(sql) as cursor:
             rows = cursor.fetchall()
-    names = [*spec.primary_key, "updated_at", "deleted_at"]
-    types = [pa.string()] * len(spec.primary_key) + [pa.timestamp("us", tz="UTC")] * 2
+    names = [*table.primary_key, "updated_at", "deleted_at"]
+    types = [pa.string()] * len(table.primary_key) + [pa.timestamp("us", tz="UTC")] * 2
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
     return pa.Table.from_arrays([pa.array(list(values), t) for values, t in zip(columns, types, strict=True)],
                                 names=names)
 
 
-def _diff(spec: ResourceSpec, upstream: pa.Table, warehouse: pa.Table) -> tuple[list[tuple], list[datetime]]:
+def _diff(table: ListedTable, upstream: pa.Table, warehouse: pa.Table) -> tuple[list[tuple], list[datetime]]:
     """(keys gone upstream, event times of upstream rows the warehouse lacks or holds stale)."""
-    keys = ", ".join(f'"{k}"' for k in spec.primary_key)
-    on = " AND ".join(f'u."{k}" = w."{k}"' for k in spec.primary_key)
-    cursor_column = spec.window.cursor_column
+    keys = ", ".join(identifier(k) for k in table.primary_key)
+    on = " AND ".join(f"u.{identifier(k)} = w.{identifier(k)}" for k in table.primary_key)
+    cursor_column = identifier(table.cursor_column)
     with duckdb.connect() as con:
         con.register("u", upstream)
         con.register("w", warehouse)
@@ -234,29 +223,29 @@ def _diff(spec: ResourceSpec, upstream: pa.Table, warehouse: pa.Table) -> tuple[
             f"SELECT {keys} FROM w WHERE deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM u WHERE {on})"
         ).fetchall()
         stale = con.execute(
-            f'SELECT u."{cursor_column}" FROM u LEFT JOIN w ON {on} '
-            f'WHERE w."{spec.primary_key[0]}" IS NULL OR w.deleted_at IS NOT NULL '
+            f"SELECT u.{cursor_column} FROM u LEFT JOIN w ON {on} "
+            f"WHERE w.{identifier(table.primary_key[0])} IS NULL OR w.deleted_at IS NOT NULL "
             "OR u.updated_at > w.updated_at"
         ).fetchall()
     return gone, [parse_ts(t) for (t,) in stale if t is not None]
 
 
-def _mark_deleted(pipeline: dlt.Pipeline, spec: ResourceSpec, project_id: str, keys: list[tuple]) -> int:
+def _mark_deleted(pipeline: dlt.Pipeline, table: ListedTable, project_id: str, keys: list[tuple]) -> int:
     if not keys:
         return 0
     deleted_at = _ts_literal(floor_ms(datetime.now(UTC)))
     with pipeline.sql_client() as client:
         column = client.escape_column_name
-        key_columns = ", ".join(column(k) for k in spec.primary_key)
+        key_columns = ", ".join(column(k) for k in table.primary_key)
         for offset in range(0, len(keys), UPDATE_BATCH):
             batch = keys[offset:offset + UPDATE_BATCH]
-            values = ", ".join("(" + ", ".join(_text_literal(v) for v in key) + ")" for key in batch)
+            values = ", ".join("(" + ", ".join(literal(v) for v in key) + ")" for key in batch)
             client.execute_sql(
-                f"UPDATE {client.make_qualified_table_name(spec.name)} SET {column('deleted_at')} = {deleted_at} "
-                f"WHERE {column('project_id')} = {_text_literal(project_id)} AND {column('deleted_at')} IS NULL "
+                f"UPDATE {client.make_qualified_table_name(table.name)} SET {column('deleted_at')} = {deleted_at} "
+                f"WHERE {column('project_id')} = {literal(project_id)} AND {column('deleted_at')} IS NULL "
                 f"AND ({key_columns}) IN ({values})"
             )
-    log.info("%s: marked %d row(s) of project %s deleted upstream", spec.name, len(keys), project_id)
+    log.info("%s: marked %d row(s) of project %s deleted upstream", table.name, len(keys), project_id)
     return len(keys)
 
 

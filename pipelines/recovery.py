@@ -7,7 +7,7 @@ deduplicated (the reader drops repeated keys), would insert both. Such a package
 
 dlt's normalize step moves a package to ``load/normalized/<id>`` and only then deletes
 ``normalize/extracted/<id>``. A process killed between the two leaves both copies, and every later run
-fails renaming ``load/new/<id>`` onto the existing ``load/normalized/<id>`` (dlt 1.31). The normalized
+fails renaming ``load/new/<id>`` onto the existing ``load/normalized/<id>`` (dlt 1.31; the layout: dlt_compat). The normalized
 copy is complete (its move is the commit point), so the extracted copy and any ``load/new`` leftover of
 the same id are redundant: removing them lets the pending load finish as dlt intended.
 """
@@ -20,21 +20,31 @@ import os
 import shutil
 from pathlib import Path
 
+from sources.langfuse.dlt_compat import (
+    DEDUPLICATED_HINT,
+    EXTRACTED,
+    LOADED,
+    NEW,
+    NORMALIZED,
+    PACKAGE_SCHEMA,
+    STARTED_JOBS,
+    package_folder,
+)
+
 log = logging.getLogger("langfuse_warehouse.recovery")
 
 
 def clear_half_committed_packages(working_dir: str | Path) -> list[str]:
     """Remove extracted/new copies of packages already normalized or loaded; returns their ids."""
-    root = Path(working_dir)
     committed = {
         package.name
-        for stage in ("load/normalized", "load/loaded")
-        if (root / stage).is_dir()
-        for package in (root / stage).iterdir()
+        for stage in (NORMALIZED, LOADED)
+        if package_folder(working_dir, stage).is_dir()
+        for package in package_folder(working_dir, stage).iterdir()
     }
     removed = []
-    for stage in ("normalize/extracted", "load/new"):
-        folder = root / stage
+    for stage in (EXTRACTED, NEW):
+        folder = package_folder(working_dir, stage)
         if not folder.is_dir():
             continue
         for package in folder.iterdir():
@@ -45,22 +55,19 @@ def clear_half_committed_packages(working_dir: str | Path) -> list[str]:
     return removed
 
 
-DEDUPLICATED_HINT = "x-stage-data-deduplicated"
-
-
 def deduplicate_interrupted_loads(working_dir: str | Path) -> list[str]:
     """Make dlt deduplicate the staged rows of every package whose load was interrupted; returns their ids.
 
     Costs that package's merge dlt's own deduplication (slower, same result); packages loaded without
     interruption keep the fast path.
     """
-    normalized = Path(working_dir) / "load" / "normalized"
+    normalized = package_folder(working_dir, NORMALIZED)
     if not normalized.is_dir():
         return []
     changed = []
     for package in sorted(normalized.iterdir()):
-        started = package / "started_jobs"
-        schema_file = package / "schema.json"
+        started = package / STARTED_JOBS
+        schema_file = package / PACKAGE_SCHEMA
         if not (started.is_dir() and any(started.iterdir()) and schema_file.is_file()):
             continue
         schema = json.loads(schema_file.read_text(encoding="utf-8"))

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
-from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
+from pipelines import defaults
 from pipelines.dlt_state import repair_local_state
 from pipelines.export import load_export
 from pipelines.location import WarehouseLocation, locate_warehouse
 from pipelines.lock import warehouse_lock
 from pipelines.reconcile import ReconcileReport, check_destination, reconcile
 from pipelines.recovery import clear_half_committed_packages, deduplicate_interrupted_loads
-from sources.langfuse import Connection, LangfuseProject, connect, detect_api, langfuse_source
+from sources.langfuse import Connection, Connections, LangfuseProject, detect_api, langfuse_source
 from sources.langfuse import settings as source_settings
+from sources.langfuse.dlt_compat import duckdb_destination
 from sources.langfuse.engine import Privacy
-from sources.langfuse.errors import ConfigurationError, EndpointNotAvailableError, LangfuseSyncError
+from sources.langfuse.errors import ConfigurationError, EndpointNotAvailableError, LangfuseSyncError, restated
 from sources.langfuse.failures import FailureLog, ResourceFailure
 from sources.langfuse.http import RetryPolicy
 from sources.langfuse.memory import release_freed_memory
@@ -30,16 +32,13 @@ from sources.langfuse.windows import floor_ms
 
 log = logging.getLogger("langfuse_warehouse.sync")
 
-PIPELINE_NAME = "langfuse_warehouse"
-DATASET_NAME = "langfuse"
-
 
 @dataclass
 class SyncOptions:
     projects: Sequence[LangfuseProject]
-    destination: str = "duckdb"
-    database: str = "warehouse.duckdb"  # duckdb file, or the filesystem destination's bucket_url
-    dataset_name: str = DATASET_NAME
+    destination: str = defaults.DESTINATION
+    database: str = defaults.DATABASE  # duckdb file, or the filesystem destination's bucket_url
+    dataset_name: str = defaults.DATASET
     pipelines_dir: str | None = None
     api: str = "auto"
     resources: Sequence[str] | None = None
@@ -54,16 +53,16 @@ class SyncOptions:
     retry: RetryPolicy | None = None
     timeout: float = source_settings.REQUEST_TIMEOUT_SECONDS
     max_rounds: int = 10_000
-    duckdb_memory_limit: str = "96MB"
+    duckdb_memory_limit: str = defaults.DUCKDB_MEMORY_LIMIT
     # After the incremental rounds, compare the last N days with the API: mark deletes, refetch changes.
     reconcile_days: int | None = None
     # Wait for another sync of the same warehouse to finish instead of stopping at once.
     wait_for_lock: bool = False
+    # Load Langfuse's blob-storage export (observations, scores) first; the API reads on from its end.
+    from_export: str | None = None
 
     def location(self) -> WarehouseLocation:
         return locate_warehouse(self.destination, self.database, self.dataset_name, self.pipelines_dir)
-    # Load Langfuse's blob-storage export (observations, scores) first; the API reads on from its end.
-    from_export: str | None = None
 
 
 @dataclass
@@ -99,19 +98,19 @@ class SyncReport:
         return bool(self.failed)
 
 
-def make_pipeline(location: WarehouseLocation, duckdb_memory_limit: str = "96MB") -> dlt.Pipeline:
+def make_pipeline(location: WarehouseLocation, duckdb_memory_limit: str = defaults.DUCKDB_MEMORY_LIMIT) -> dlt.Pipeline:
     if location.destination == "duckdb":
         # DuckDB would take 80% of RAM for a merge; a cap (and one thread, whose buffers the cap
         # then covers) makes it spill instead, keeping a nightly load's memory flat however large the
         # backfill. Raise it (--duckdb-memory) if rows of many MB each ever exhaust it.
-        credentials = DuckDbCredentials(location.database, global_config={"memory_limit": duckdb_memory_limit, "preserve_insertion_order": False, "threads": 1})
-        destination: Any = dlt.destinations.duckdb(credentials)
+        destination: Any = duckdb_destination(location.database, {
+            "memory_limit": duckdb_memory_limit, "preserve_insertion_order": False, "threads": 1})
     elif location.destination == "filesystem":
         destination = dlt.destinations.filesystem(location.database)
     else:
         destination = location.destination  # any dlt destination, configured the dlt way
     return dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
+        pipeline_name=defaults.PIPELINE_NAME,
         destination=destination,
         dataset_name=location.dataset,
         pipelines_dir=location.pipelines_dir,
@@ -121,18 +120,6 @@ def make_pipeline(location: WarehouseLocation, duckdb_memory_limit: str = "96MB"
 
 def _loader_format(options: SyncOptions) -> str | None:
     return "parquet" if options.destination == "filesystem" else None
-
-
-def _connect_all(options: SyncOptions) -> list[Connection]:
-    connections = []
-    try:
-        for project in options.projects:
-            connections.append(connect(project, max_rpm=options.max_rpm, retry=options.retry, timeout=options.timeout))
-    except Exception:
-        for connection in connections:
-            connection.client.close()
-        raise
-    return connections
 
 
 def _pending(pipeline: dlt.Pipeline) -> bool:
@@ -156,61 +143,58 @@ def run_sync(options: SyncOptions) -> SyncReport:
 
 
 def _run_locked(options: SyncOptions, location: WarehouseLocation, started: datetime) -> SyncReport:
-    connections = _connect_all(options)
-    try:
-        api = options.api if options.api != "auto" else _detect_api(connections[0])
-        report = SyncReport(api=api, project_ids=[c.project_id for c in connections],
-                            warehouse=location.describe())
-        pipeline = make_pipeline(location, options.duckdb_memory_limit)
-        clear_half_committed_packages(pipeline.working_dir)
-        deduplicate_interrupted_loads(pipeline.working_dir)
-        pipeline, report.state_repair = repair_local_state(pipeline)
-        run_end = floor_ms(started - options.settle_delay)
-        failures = FailureLog()
-        if options.from_export:
-            try:
-                report.export_rows, report.loads = load_export(
-                    pipeline, options.from_export, connections, api, resources=options.resources,
-                    privacy=options.privacy, chunk_rows=options.chunk_rows,
-                    loader_file_format=_loader_format(options), is_pending=_pending)
-            except Exception as error:
-                raise _unwrap(error, api) from None
-        for round_number in range(options.max_rounds):
-            source = langfuse_source(
-                connections, api=api, resources=options.resources, run_end=run_end, since=options.since,
-                until=options.until, lookback=options.lookback, chunk_rows=options.chunk_rows,
-                privacy=options.privacy, full_refresh=options.full_refresh if round_number == 0 else (),
-                failures=failures,
-            )
-            try:
-                pipeline.run(source, loader_file_format=_loader_format(options))
-            except Exception as error:
-                raise _unwrap(error, api) from None
-            report.loads += 1
-            release_freed_memory()  # the next round starts lean: its load adds DuckDB's memory again
-            trace = pipeline.last_trace
-            if trace and trace.last_normalize_info:
-                for table, count in trace.last_normalize_info.row_counts.items():
-                    if not table.startswith("_dlt"):
-                        report.rows[table] += count
-            if not _pending(pipeline):
-                break
-        report.failures = [_with_hint(f, api) for f in failures.failures]
-        if options.reconcile_days:
-            # A resource that could not be read this run is not compared either.
-            read = [name for name in options.resources or table_names(api)
-                    if name not in {f.resource for f in report.failures}]
-            try:
-                report.reconcile = reconcile(pipeline, connections, api, options.reconcile_days,
-                                             privacy=options.privacy, resources=read, now=started)
-            except Exception as error:
-                raise _unwrap(error, api) from None
-        for connection in connections:
-            report.requests += connection.client.stats.requests
-            report.retries.update(connection.client.stats.retries)
-    finally:
-        for connection in connections:
-            connection.client.close()
+    with Connections(options.projects, max_rpm=options.max_rpm, retry=options.retry,
+                     timeout=options.timeout) as pool:
+        # Opened first: bad keys or an unreachable host stop the run before dlt touches the warehouse.
+        return _run_connected(options, location, started, pool.open())
+
+
+def _run_connected(options: SyncOptions, location: WarehouseLocation, started: datetime,
+                   connections: list[Connection]) -> SyncReport:
+    api = options.api if options.api != "auto" else _detect_api(connections[0])
+    report = SyncReport(api=api, project_ids=[c.project_id for c in connections],
+                        warehouse=location.describe())
+    pipeline = make_pipeline(location, options.duckdb_memory_limit)
+    clear_half_committed_packages(pipeline.working_dir)
+    deduplicate_interrupted_loads(pipeline.working_dir)
+    pipeline, report.state_repair = repair_local_state(pipeline)
+    run_end = floor_ms(started - options.settle_delay)
+    failures = FailureLog()
+    if options.from_export:
+        with _surfacing_our_errors():
+            report.export_rows, report.loads = load_export(
+                pipeline, options.from_export, connections, api, resources=options.resources,
+                privacy=options.privacy, chunk_rows=options.chunk_rows,
+                loader_file_format=_loader_format(options), is_pending=_pending)
+    for round_number in range(options.max_rounds):
+        source = langfuse_source(
+            connections=connections, api=api, resources=options.resources, run_end=run_end, since=options.since,
+            until=options.until, lookback=options.lookback, chunk_rows=options.chunk_rows,
+            privacy=options.privacy, full_refresh=options.full_refresh if round_number == 0 else (),
+            failures=failures,
+        )
+        with _surfacing_our_errors():
+            pipeline.run(source, loader_file_format=_loader_format(options))
+        report.loads += 1
+        release_freed_memory()  # the next round starts lean: its load adds DuckDB's memory again
+        trace = pipeline.last_trace
+        if trace and trace.last_normalize_info:
+            for table, count in trace.last_normalize_info.row_counts.items():
+                if not table.startswith("_dlt"):
+                    report.rows[table] += count
+        if not _pending(pipeline):
+            break
+    report.failures = [_with_hint(f, api) for f in failures.failures]
+    if options.reconcile_days:
+        # A resource that could not be read this run is not compared either.
+        read = [name for name in options.resources or table_names(api)
+                if name not in {f.resource for f in report.failures}]
+        with _surfacing_our_errors():
+            report.reconcile = reconcile(pipeline, connections, api, options.reconcile_days,
+                                         privacy=options.privacy, resources=read, now=started)
+    for connection in connections:
+        report.requests += connection.client.stats.requests
+        report.retries.update(connection.client.stats.retries)
     return report
 
 
@@ -219,10 +203,8 @@ def _detect_api(connection: Connection) -> str:
         return detect_api(connection.client)
     except LangfuseSyncError as error:
         # Without this, a failing probe reads like a failing observations sync.
-        raise type(error)(
-            f"detecting the API version of {connection.project.host} (--api auto): {error}. "
-            "Pass --api v4 or --api legacy to skip detection."
-        ) from None
+        raise restated(error, f"detecting the API version of {connection.project.host} (--api auto): {error}. "
+                              "Pass --api v4 or --api legacy to skip detection.") from None
 
 
 LEGACY_HINT = "If this is a self-hosted Langfuse v3 server, use --api legacy."
@@ -235,15 +217,19 @@ def _with_hint(failure: ResourceFailure, api: str) -> ResourceFailure:
     return failure
 
 
-def _unwrap(error: Exception, api: str) -> Exception:
-    """dlt wraps errors raised inside resources; surface ours with a hint where one helps."""
-    cause: BaseException | None = error
-    while cause is not None and not isinstance(cause, LangfuseSyncError):
-        cause = cause.__cause__ or cause.__context__
-    if isinstance(cause, LangfuseSyncError):
+@contextmanager
+def _surfacing_our_errors() -> Iterator[None]:
+    """dlt wraps errors raised inside resources (and its steps' own); surface ours, naming the step."""
+    try:
+        yield
+    except Exception as error:
+        cause: BaseException | None = error
+        while cause is not None and not isinstance(cause, LangfuseSyncError):
+            cause = cause.__cause__ or cause.__context__
+        if not isinstance(cause, LangfuseSyncError):
+            raise
         step = getattr(error, "step", None)
-        return type(cause)(f"{cause}" + (f" (during {step})" if step else ""))
-    return error
+        raise restated(cause, f"{cause}" + (f" (during {step})" if step else "")) from None
 
 
 __all__ = ["SyncOptions", "SyncReport", "run_sync", "make_pipeline", "ConfigurationError"]

@@ -19,6 +19,7 @@ import duckdb
 
 from pipelines.verify_metrics import COUNTABLE_SCORE_TYPES, Aggregates
 from sources.langfuse.errors import ConfigurationError
+from sources.langfuse.quoting import identifier, literal
 from sources.langfuse.specs import specs_for
 
 VERIFIED_TABLES = ("observations", "scores")
@@ -66,7 +67,7 @@ class Warehouse:
     """A read-only look at the raw tables of one warehouse: a DuckDB file, or a local Parquet lake."""
 
     def __init__(self, database: str, schema: str, destination: str = "duckdb"):
-        self._schema = '"' + schema.replace('"', '""') + '"'
+        self._schema = identifier(schema)
         self._database = database
         if destination == "filesystem":
             self._con = _parquet_lake(database, schema, self._schema)
@@ -120,8 +121,7 @@ def _parquet_lake(root: str, dataset: str, quoted_schema: str) -> duckdb.DuckDBP
         files = os.path.join(root, dataset, table, "*.parquet")
         if not glob.glob(files):
             continue  # queried later, the missing view says "run sync first"
-        key = ", ".join(f'"{column}"' for column in ("project_id", *specs_for("v4")[table].primary_key))
-        pattern = files.replace("'", "''")
+        key = ", ".join(identifier(column) for column in ("project_id", *specs_for("v4")[table].primary_key))
         # dlt names each file {load_id}.{file_id}.parquet; load ids grow with time.
         con.execute(f"""
             CREATE VIEW {quoted_schema}.{table} AS
@@ -130,6 +130,6 @@ def _parquet_lake(root: str, dataset: str, quoted_schema: str) -> duckdb.DuckDBP
                     PARTITION BY {key}
                     ORDER BY regexp_extract(filename, '([0-9]+[.][0-9]+)[.][^./]+[.]parquet$', 1)::DOUBLE DESC
                 ) AS _copy
-                FROM read_parquet('{pattern}', union_by_name = true, filename = true))
+                FROM read_parquet({literal(files)}, union_by_name = true, filename = true))
             WHERE _copy = 1""")
     return con

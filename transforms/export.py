@@ -62,9 +62,10 @@ def _portable(value: object) -> object:
 
 def _from_postgres(warehouse: Warehouse, names: list[str], out: Path) -> list[Path]:
     import psycopg2
-    from dlt.common.destination import Destination
 
-    credentials = postgres_credentials(Destination.from_reference(warehouse.destination), warehouse.raw_schema)
+    from sources.langfuse.dlt_compat import destination_reference
+
+    credentials = postgres_credentials(destination_reference(warehouse.destination), warehouse.raw_schema)
     written = []
     with psycopg2.connect(credentials.to_native_representation()) as connection:
         for name in names:

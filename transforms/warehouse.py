@@ -46,23 +46,21 @@ def _engine(destination: str) -> tuple[str, Any]:
     """(engine, dlt destination) for a destination name: duckdb, postgres, or a named dlt destination."""
     if destination == "duckdb":
         return "duckdb", None
-    from dlt.common.destination import Destination
-    from dlt.common.destination.exceptions import UnknownDestinationModule
+    from sources.langfuse.dlt_compat import destination_reference
 
-    try:
-        reference = Destination.from_reference(destination)
-    except UnknownDestinationModule:
-        raise ConfigurationError(f"unknown destination {destination!r}") from None
+    reference = destination_reference(destination)
+    if reference is None:
+        raise ConfigurationError(f"unknown destination {destination!r}")
     engine = reference.destination_type.rsplit(".", 1)[-1]
     return engine, reference
 
 
 def postgres_credentials(reference: Any, dataset: str) -> Any:
     """dlt's resolved PostgresCredentials for a destination (config, secrets.toml, env, named destinations)."""
-    from dlt.common.configuration.exceptions import ConfigFieldMissingException
+    from sources.langfuse.dlt_compat import ConfigFieldMissingException, destination_configuration
 
     try:
-        config = reference.configuration(reference.spec()._bind_dataset_name(dataset_name=dataset))
+        config = destination_configuration(reference, dataset)
     except ConfigFieldMissingException as error:
         raise ConfigurationError(
             f"no credentials for the {reference.destination_name} destination: set them the dlt way "

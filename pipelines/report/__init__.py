@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines import defaults
 from pipelines.report import queries as q
 from pipelines.report.charts import SECTIONS, chart_rows, figure, run
 
@@ -26,13 +27,13 @@ class ReportError(Exception):
 
 @dataclass(frozen=True)
 class ReportOptions:
-    database: str = "warehouse.duckdb"
-    out: str = "report.html"
+    database: str = defaults.DATABASE
+    out: str = defaults.REPORT_FILE
     since: date | None = None
     until: date | None = None  # exclusive
     project: str | None = None
     environment: str | None = None  # None: every environment where sums allow, the busiest for percentiles
-    raw_schema: str = "langfuse"
+    raw_schema: str = defaults.DATASET
 
 
 @dataclass

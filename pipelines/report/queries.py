@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sources.langfuse.quoting import identifier, literal
+
 
 def _where(date_column: str | None, *, environment: bool = True) -> str:
     conditions = ["($project is null or project_id = $project)"]
@@ -234,19 +236,15 @@ def raw_tables(raw_schema: str) -> str:
     """The sync's own tables (their rows are counted whatever the date range)."""
     return f"""
         select table_name from duckdb_tables()
-        where schema_name = '{raw_schema.replace("'", "''")}' and table_name not like '\\_dlt%' escape '\\'
+        where schema_name = {literal(raw_schema)} and table_name not like '\\_dlt%' escape '\\'
         order by table_name
     """
 
 
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def last_sync(raw_schema: str) -> str:
     """When dlt last committed a load (of any resource) into the raw schema."""
-    return f"select max(inserted_at) from {_quoted(raw_schema)}._dlt_loads where status = 0"
+    return f"select max(inserted_at) from {identifier(raw_schema)}._dlt_loads where status = 0"
 
 
 def row_count(raw_schema: str, table: str) -> str:
-    return f"select count(*) from {_quoted(raw_schema)}.{_quoted(table)}"
+    return f"select count(*) from {identifier(raw_schema)}.{identifier(table)}"

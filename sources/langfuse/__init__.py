@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +23,15 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from sources.langfuse import settings
+from sources.langfuse import dlt_compat, settings
+from sources.langfuse.connections import (
+    Connection,
+    Connections,
+    LangfuseProject,
+    check_transport,
+    configured_projects,
+    connect,
+)
 from sources.langfuse.engine import Privacy, ResourceReader
 from sources.langfuse.errors import (
     ConfigurationError,
@@ -33,59 +40,25 @@ from sources.langfuse.errors import (
     RetriesExhaustedError,
 )
 from sources.langfuse.failures import FailureLog, is_isolated
-from sources.langfuse.http import LangfuseClient, RetryPolicy
+from sources.langfuse.http import LangfuseClient
 from sources.langfuse.specs import ResourceSpec, specs_for, table_names
 from sources.langfuse.windows import RunBounds, floor_ms
 
-__all__ = ["LangfuseProject", "langfuse_source", "connect", "detect_api", "table_names"]
+__all__ = ["LangfuseProject", "Connection", "Connections", "langfuse_source", "connect", "detect_api",
+           "table_names", "check_resource_names"]
 
 log = logging.getLogger("langfuse_warehouse.source")
+dlt_compat.quiet_expected_hint_notice()
 
 
-class _ExpectedHintDifference(logging.Filter):
-    """JSON columns travel as Arrow strings under a json hint, by design: dlt's notice is noise."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "several column hints were different" not in record.getMessage()
-
-
-logging.getLogger("dlt").addFilter(_ExpectedHintDifference())
-
-
-@dataclass(frozen=True)
-class LangfuseProject:
-    """A key pair of one Langfuse project. ``repr`` hides the secret."""
-
-    host: str
-    public_key: str
-    secret_key: str
-
-    def __repr__(self) -> str:
-        return f"LangfuseProject(host={self.host!r}, public_key={self.public_key!r}, secret_key='***')"
-
-
-@dataclass
-class Connection:
-    project: LangfuseProject
-    project_id: str
-    client: LangfuseClient
-
-
-def connect(project: LangfuseProject, *, max_rpm: float | None = None, retry: RetryPolicy | None = None,
-            timeout: float = settings.REQUEST_TIMEOUT_SECONDS) -> Connection:
-    """Open a client and ask the server which project the key belongs to (fails fast on bad keys)."""
-    client = LangfuseClient(project.host, project.public_key, project.secret_key,
-                            max_rpm=max_rpm, retry=retry, timeout=timeout)
-    try:
-        body = client.get("/projects")
-    except Exception:
-        client.close()
-        raise
-    data = body.get("data") or []
-    if not data:
-        client.close()
-        raise ConfigurationError(f"{project.host}: the key pair {project.public_key} belongs to no project")
-    return Connection(project, data[0]["id"], client)
+def check_resource_names(names: Iterable[str], api: str) -> None:
+    """One error naming every unknown resource; ``api`` "auto" accepts the names of either generation."""
+    known = table_names(api) if api != "auto" else sorted(set(table_names("v4")) | set(table_names("legacy")))
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        generation = "" if api == "auto" else f" for the {api} API"
+        raise ConfigurationError(f"unknown resource(s): {', '.join(unknown)}{generation}; "
+                                 f"choose from {', '.join(known)}")
 
 
 def detect_api(client: LangfuseClient) -> str:
@@ -113,7 +86,7 @@ def column_hints(spec: ResourceSpec, privacy: Privacy) -> dict[str, dict[str, An
     return hints
 
 
-def _resource(spec: ResourceSpec, connections: Sequence[Connection], make_reader, privacy: Privacy,
+def _resource(spec: ResourceSpec, connections: Iterable[Connection], make_reader, privacy: Privacy,
               reset: bool, failures: FailureLog) -> DltResource:
     def read() -> Iterator[pa.Table]:
         state = dlt.current.resource_state()
@@ -144,44 +117,70 @@ def _resource(spec: ResourceSpec, connections: Sequence[Connection], make_reader
             project_state["last_run_rows"] = reader.rows_read
             project_state["last_run_at"] = datetime.now(UTC).isoformat()
 
+    # The reader drops repeated primary keys (ResourceReader._without_seen_keys), so dlt can skip its
+    # own dedup of the staging table, the costliest step of a large merge.
+    return table_resource(spec, read, privacy, deduplicated=True)
+
+
+def table_resource(spec: ResourceSpec, read: Any, privacy: Privacy, *, deduplicated: bool) -> DltResource:
+    """The dlt resource of one table: its keys, column hints and merge, whoever reads it (sync or refetch).
+
+    ``deduplicated`` promises dlt that ``read`` never yields one key twice in a load (see dlt_compat).
+    """
     return dlt.resource(
         read,
         name=spec.name,
         primary_key=["project_id", *spec.primary_key],
-        # The reader drops repeated primary keys (ResourceReader._without_seen_keys), so dlt can
-        # skip its own dedup of the staging table, the costliest step of a large merge.
-        write_disposition={"disposition": "merge", "strategy": "delete-insert", "deduplicated": True},
+        write_disposition=dlt_compat.merge_on_keys(deduplicated=deduplicated),
         columns=column_hints(spec, privacy),
     )
 
 
 @dlt.source(name="langfuse", max_table_nesting=0)
 def langfuse_source(
-    connections: Sequence[Connection],
+    host: str = settings.DEFAULT_HOST,
+    public_key: str | None = dlt.config.value,
+    secret_key: str | None = dlt.secrets.value,
+    projects: list[dict[str, str]] | None = dlt.secrets.value,
     api: str = "v4",
-    resources: Sequence[str] | None = None,
-    run_end: datetime | None = None,
+    resources: list[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     lookback: timedelta = settings.DEFAULT_LOOKBACK,
     settle_delay: timedelta = settings.DEFAULT_SETTLE_DELAY,
     chunk_rows: int = settings.DEFAULT_CHUNK_ROWS,
+    max_rpm: float | None = None,
+    allow_insecure_http: bool = False,
+    run_end: datetime | None = None,
     privacy: Privacy | None = None,
     full_refresh: Sequence[str] = (),
     failures: FailureLog | None = None,
+    connections: Iterable[Connection] | None = None,
 ) -> Iterator[DltResource]:
-    """The resources of the ``api`` generation ("v4" or "legacy") for the connected projects.
+    """Langfuse's analytic objects of the ``api`` generation ("v4": Cloud; "legacy": self-hosted v3).
+
+    Credentials come the dlt way (``[sources.langfuse]`` in ``.dlt/secrets.toml``, or
+    ``SOURCES__LANGFUSE__*`` variables): ``host`` (default Langfuse Cloud), ``public_key`` and
+    ``secret_key``, or a ``projects`` list of such tables to load several projects into one dataset.
+    Nothing is requested until a resource is read; select resources with ``.with_resources(...)``.
 
     ``run_end`` (default: now − ``settle_delay``) is the frozen upper bound of every window in
     this run; ``since``/``until`` ask for an explicit range (a backfill) instead of what is new.
     A resource that cannot be read is recorded in ``failures`` and stops alone (``failures.py``).
+    ``connections`` (already configured, e.g. by the CLI) replaces the credentials.
     """
     specs = specs_for(api)
-    unknown = sorted(set(resources or []) - set(table_names(api)))
-    if unknown:
-        raise ConfigurationError(
-            f"unknown resource(s) {', '.join(unknown)} for the {api} API; choose from {', '.join(table_names(api))}"
-        )
+    check_resource_names([*(resources or []), *full_refresh], api)
+    if connections is None:
+        configured = configured_projects(host, public_key, secret_key, projects, where="sources.langfuse")
+        if not configured:
+            raise ConfigurationError(
+                "no Langfuse credentials: set public_key and secret_key (and host) under [sources.langfuse] "
+                "in .dlt/secrets.toml or as SOURCES__LANGFUSE__* variables, or a [[sources.langfuse.projects]] list"
+            )
+        for project in configured:
+            check_transport(project.host, allow_insecure_http)
+        connections = Connections(configured, max_rpm=max_rpm)
     bounds = RunBounds(
         run_end=floor_ms(run_end or datetime.now(UTC) - settle_delay),
         lookback=lookback,

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from sources.langfuse.arrow import ARROW_TYPES, snake_case
 from sources.langfuse.http import decode_json_object
+from sources.langfuse.quoting import identifier
 
 DUCKDB_TYPES = {
     "timestamp": "TIMESTAMPTZ",
@@ -247,17 +248,13 @@ def _scratch_dir() -> str | None:
 
 
 def _query(layout: Mapping[str, str]) -> str:
-    struct = ", ".join(f"{_quote(key)} {DUCKDB_TYPES.get(t, 'JSON')}" for key, t in layout.items())
+    struct = ", ".join(f"{identifier(key)} {DUCKDB_TYPES.get(t, 'JSON')}" for key, t in layout.items())
     return (
         f"SELECT unnest(data, recursive := true), meta->>'cursor' AS {_CURSOR}, "
         # Every key of every row, to notice one the layout lacks (the struct read drops it silently).
         f"(SELECT list_distinct(flatten(json_keys(content, '$.data[*]'))) FROM read_text($1)) AS {_KEYS} "
         f"FROM read_json($1, maximum_object_size = $2, columns = {{data: 'STRUCT({_escape(struct)})[]', meta: 'JSON'}})"
     )
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _escape(text: str) -> str:

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from sources.langfuse import progress, settings
 from sources.langfuse.arrow import rows_to_table, snake_case_keys
 from sources.langfuse.columnar import ColumnarDecoder, Page, python_page
-from sources.langfuse.errors import LangfuseSyncError, QueryTooHeavyError
+from sources.langfuse.errors import LangfuseSyncError, QueryTooHeavyError, restated
 from sources.langfuse.http import LangfuseClient
 from sources.langfuse.paging import PageSize, column_values, times
 from sources.langfuse.prefetch import prefetch
@@ -157,7 +157,7 @@ class ResourceReader:
             yield
         except LangfuseSyncError as error:
             context = f"{self.spec.name} (project {self.project_id}, {what})"
-            raise type(error)(f"{context}: {error}") from None
+            raise restated(error, f"{context}: {error}") from None
 
     def _snapshot_if_changed(self, state: dict[str, Any]) -> Iterator[pa.Table]:
         """A full read, loaded only when it differs from the last one (so a no-op run loads nothing).

@@ -32,3 +32,9 @@ class ConfigurationError(LangfuseSyncError):
 class QueryTooHeavyError(LangfuseSyncError):
     """422: the query is too heavy for the server (memory, time or response size). The same request
     fails the same way again; a smaller page may pass."""
+
+
+def restated(error: LangfuseSyncError, message: str) -> LangfuseSyncError:
+    """The same kind of error, told with more context (which step, table or host); every error here
+    takes its message as its only argument."""
+    return type(error)(message)

@@ -18,7 +18,7 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from sources.langfuse import Connection, column_hints
+from sources.langfuse import Connection, table_resource
 from sources.langfuse.engine import Privacy, ResourceReader
 from sources.langfuse.specs import ResourceSpec, specs_for
 from sources.langfuse.windows import RunBounds
@@ -40,17 +40,13 @@ LISTING_FIELD_GROUPS: Mapping[str, str | None] = {
 _NO_CHUNKING = sys.maxsize
 
 
-def reconciled_specs(api: str, resources: Sequence[str] | None = None) -> list[ResourceSpec]:
+def reconciled_tables(api: str, resources: Sequence[str] | None = None) -> list[ListedTable]:
     """Time-ranged tables that can record a delete: those with a window and a deleted_at column."""
     return [
-        spec for spec in specs_for(api).values()
+        ListedTable(spec) for spec in specs_for(api).values()
         if spec.window is not None and "deleted_at" in spec.columns and spec.path in LISTING_FIELD_GROUPS
         and (resources is None or spec.name in resources)
     ]
-
-
-def listing_fields(spec: ResourceSpec) -> str | None:
-    return LISTING_FIELD_GROUPS[spec.path]
 
 
 def _range_reader(connection: Connection, spec: ResourceSpec, start: datetime, end: datetime,
@@ -65,23 +61,27 @@ def _read_range(reader: ResourceReader) -> Iterator[pa.Table]:
     yield from reader.tables({})
 
 
-def listed_pages(connection: Connection, spec: ResourceSpec, start: datetime, end: datetime) -> Iterator[pa.Table]:
-    """Pages of key columns, event time and updated_at of every row Langfuse holds in [start, end).
+class ListedTable:
+    """One reconciled table as the API lists it: keys, event time and updatedAt of every row it holds."""
 
-    Pages come as the API orders them: newest event time first.
-    """
-    cheap = replace(spec, fields=listing_fields(spec))
-    schema = listing_schema(spec)
-    for table in _read_range(_range_reader(connection, cheap, start, end, Privacy())):
-        columns = [table[name] if name in table.column_names else pa.nulls(table.num_rows, schema.field(name).type)
-                   for name in schema.names]
-        yield pa.Table.from_arrays(columns, schema=schema)
+    def __init__(self, spec: ResourceSpec):
+        self._spec = spec
+        self.name = spec.name
+        self.primary_key: tuple[str, ...] = tuple(spec.primary_key)
+        self.cursor_column: str = spec.window.cursor_column
+        # The field groups the listing asks for (None: the endpoint's default).
+        self.listing_fields: str | None = LISTING_FIELD_GROUPS[spec.path]
+        times = (self.cursor_column, "updated_at")
+        self.schema = pa.schema([(name, pa.timestamp("us", tz="UTC") if name in times else pa.string())
+                                 for name in (*self.primary_key, *times)])
 
-
-def listing_schema(spec: ResourceSpec) -> pa.Schema:
-    times = (spec.window.cursor_column, "updated_at")
-    return pa.schema([(name, pa.timestamp("us", tz="UTC") if name in times else pa.string())
-                      for name in (*spec.primary_key, *times)])
+    def pages(self, connection: Connection, start: datetime, end: datetime) -> Iterator[pa.Table]:
+        """Pages (of ``schema``) of every row Langfuse holds in [start, end), newest event time first."""
+        cheap = replace(self._spec, fields=self.listing_fields)
+        for table in _read_range(_range_reader(connection, cheap, start, end, Privacy())):
+            columns = [table[name] if name in table.column_names
+                       else pa.nulls(table.num_rows, self.schema.field(name).type) for name in self.schema.names]
+            yield pa.Table.from_arrays(columns, schema=self.schema)
 
 
 @dataclass(frozen=True)
@@ -102,15 +102,20 @@ def refetch_source(
     privacy: Privacy | None = None,
     rows_read: dict[str, int] | None = None,
 ) -> Iterator[DltResource]:
-    """The same tables as ``langfuse_source`` (same keys, hints and merge), restricted to ``ranges``.
+    """The same tables as ``langfuse_source`` (same keys and hints), restricted to ``ranges``.
 
     Named "langfuse" so it loads into the sync's schema; it never touches resource state, so the
     incremental watermarks stay where the sync left them. ``rows_read`` collects rows per table.
+
+    The merge is the sync's except that it does not promise deduplicated rows: each range has its
+    own reader, which drops only the keys it has seen itself, and a row whose event time changed
+    between two ranges' reads is listed by both; dlt's dedup of these few hours costs little.
     """
     specs = specs_for(api)
     by_project = {connection.project_id: connection for connection in connections}
     privacy = privacy or Privacy()
     counts = rows_read if rows_read is not None else {}
+
     def reader_of(spec: ResourceSpec, mine: list[RefetchRange]):
         # A closure, not default arguments: dlt would turn those into configuration fields.
         def read() -> Iterator[pa.Table]:
@@ -124,5 +129,4 @@ def refetch_source(
     for name in sorted({r.table for r in ranges}):
         spec = specs[name]
         read = reader_of(spec, [r for r in ranges if r.table == name])
-        yield dlt.resource(read, name=spec.name, primary_key=["project_id", *spec.primary_key],
-                           write_disposition="merge", columns=column_hints(spec, privacy))
+        yield table_resource(spec, read, privacy, deduplicated=False)

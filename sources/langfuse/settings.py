@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 API_PREFIX = "/api/public"
+# Where a key pair without a host is sent (the Langfuse SDKs' default too).
+DEFAULT_HOST = "https://cloud.langfuse.com"
 
 # Langfuse was founded in 2023: nothing older can exist, so a first sync with no --since starts here.
 EARLIEST_DATA = datetime(2023, 1, 1, tzinfo=UTC)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dlt.common.versioned_state import decompress_state
 
 from simulator import Simulator
+from sources.langfuse.dlt_compat import decompress_state
 from tests.sync.helpers import differences
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,10 +9,11 @@ from tests.sync.helpers import count, differences, sync
 CHILD = """
 import os, sys
 from datetime import timedelta
-from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
 from pipelines.sync import SyncOptions, run_sync
 from sources.langfuse import LangfuseProject
+from sources.langfuse.dlt_compat import duckdb_copy_job_class
 
+DuckDbCopyJob = duckdb_copy_job_class()
 original = DuckDbCopyJob.run
 
 def run_then_die(self):
@@ -41,7 +42,8 @@ def test_a_staging_copy_rerun_after_a_kill_does_not_double_rows(sim, tmp_path):
 def test_only_an_interrupted_package_gives_up_the_deduplicated_hint(tmp_path):
     import json
 
-    from pipelines.recovery import DEDUPLICATED_HINT, deduplicate_interrupted_loads
+    from pipelines.recovery import deduplicate_interrupted_loads
+    from sources.langfuse.dlt_compat import DEDUPLICATED_HINT
 
     def package(name, started):
         folder = tmp_path / "load" / "normalized" / name

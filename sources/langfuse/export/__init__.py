@@ -27,12 +27,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.sources import DltResource
 
-from sources.langfuse import column_hints
+from sources.langfuse import table_resource
 from sources.langfuse.engine import Privacy, _batched
 from sources.langfuse.export.columns import TABLES
 from sources.langfuse.export.manifest import ExportFile, Manifest
 from sources.langfuse.export.reader import ExportFileReader, conform
 from sources.langfuse.export.storage import redact
+from sources.langfuse.quoting import identifier
 from sources.langfuse.settings import DEFAULT_CHUNK_ROWS, ITEM_ROWS
 from sources.langfuse.specs import ResourceSpec, specs_for
 from sources.langfuse.windows import ONE_MS, format_ts, parse_ts
@@ -78,11 +79,8 @@ def _resource(spec: ResourceSpec, fs, manifests: Sequence[Manifest], url: str, p
         finally:
             reader.close()
 
-    return dlt.resource(
-        read, name=spec.name, primary_key=["project_id", *spec.primary_key],
-        write_disposition={"disposition": "merge", "strategy": "delete-insert", "deduplicated": True},
-        columns=column_hints(spec, privacy),
-    )
+    # Rows on window time that manifests share are loaded once (_ManifestLoad._newest_of_held).
+    return table_resource(spec, read, privacy, deduplicated=True)
 
 
 class _ManifestLoad:
@@ -159,7 +157,7 @@ class _ManifestLoad:
             return
         held = pa.concat_tables(self.held, promote_options="default")
         self.held = []
-        key = ", ".join(f'"{k}"' for k in ("project_id", *self.spec.primary_key))
+        key = ", ".join(identifier(k) for k in ("project_id", *self.spec.primary_key))
         with duckdb.connect() as con:
             con.execute("SET TimeZone = 'UTC'")
             con.register("held", held)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sources.langfuse.quoting import identifier
+
 # The export's table → (the warehouse table, the column its windows are on)
 TABLES = {
     "observations_v2": ("observations", "start_time"),
@@ -32,8 +34,7 @@ _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYI
                   "UBIGINT")
 
 
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+q = identifier  # short: column lists are built from many of them
 
 
 @dataclass(frozen=True)

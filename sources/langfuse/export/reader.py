@@ -19,6 +19,7 @@ from sources.langfuse.errors import LangfuseSyncError
 from sources.langfuse.export.columns import TABLES, SourceColumns, expressions, is_integer_type, q
 from sources.langfuse.export.manifest import ExportFile
 from sources.langfuse.export.storage import is_local
+from sources.langfuse.quoting import literal
 
 # Rows per record batch: with whole io columns, a batch is tens of MB, held once or twice at a time.
 BATCH_ROWS = 10_000
@@ -89,7 +90,7 @@ class ExportFileReader:
             return handle.read(1) == b""
 
     def _source(self, file: ExportFile) -> tuple[str, dict[str, str]] | None:
-        path = "'" + (self._scheme + file.path).replace("'", "''") + "'"
+        path = literal(self._scheme + file.path)
         compression = "'gzip'" if file.compressed else "'none'"
         if file.file_type == "parquet":
             relation = f"read_parquet({path})"
