@@ -69,7 +69,8 @@ def check_transport(host: str, allow_insecure: bool) -> None:
     except ValueError:
         pass
     raise ConfigurationError(
-        f"refusing to send API keys over plain http to {name}; use https, or pass --allow-insecure-http"
+        f"refusing to send API keys over plain http to {name}; use https, or pass --allow-insecure-http "
+        "(allow_insecure_http=True to the dlt source)"
     )
 
 
