@@ -165,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     marts = commands.add_parser("marts", help="build the marts with dbt in the warehouse the sync wrote to")
     _add_target(marts)
-    marts.add_argument("--target-schema", default=defaults.MARTS_SCHEMA, help="schema for the models (default: %(default)s)")
+    marts.add_argument("--target-schema", default=defaults.MARTS_SCHEMA,
+                       help="schema for the models (default: %(default)s)")
     marts.add_argument("--select", nargs="+", metavar="MODEL",
                        help="dbt selection, e.g. +mart_cost_daily (the mart and what it reads)")
     marts.add_argument("--full-refresh", action="store_true",
@@ -264,7 +265,8 @@ def _sync_options(args: argparse.Namespace) -> SyncOptions:
         projects=projects, destination=args.destination, database=args.database, dataset_name=args.dataset,
         pipelines_dir=args.pipelines_dir, api=args.api, resources=args.resources, since=args.since,
         until=args.until, lookback=args.lookback, settle_delay=args.settle_delay, chunk_rows=args.chunk_rows,
-        full_refresh=args.full_refresh, max_rpm=max_rpm, duckdb_memory_limit=args.duckdb_memory, reconcile_days=args.reconcile,
+        full_refresh=args.full_refresh, max_rpm=max_rpm, duckdb_memory_limit=args.duckdb_memory,
+        reconcile_days=args.reconcile,
         from_export=args.from_export,
         privacy=Privacy(io=io_mode, metadata="exclude" if args.exclude_metadata else "keep"),
         retry=RetryPolicy(max_retries=args.max_retries), wait_for_lock=args.wait,

@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     store = generate(seed=args.seed, traces=args.traces, end=now - timedelta(minutes=5))
     with Simulator(seed=args.seed, store=store).start() as sim:
-        print(f"Langfuse API simulator serving {args.traces:,} traces (up to {now - timedelta(minutes=5):%Y-%m-%d %H:%M} "
+        print(f"Langfuse API simulator serving {args.traces:,} traces "
+              f"(up to {now - timedelta(minutes=5):%Y-%m-%d %H:%M} "
               f"UTC) at {sim.base_url}")
         options = SyncOptions(
             projects=[LangfuseProject(sim.base_url, sim.public_key, sim.secret_key)],

@@ -151,7 +151,8 @@ class LiveProgress(SyncProgress):
         if models:
             building = [name for name, status in models.items() if status == "running"]
             finished = sum(status != "running" for status in models.values())
-            table.caption = f"marts: {finished} of the models done" + (f"; building {', '.join(building)}" if building else "")
+            now_building = f"; building {', '.join(building)}" if building else ""
+            table.caption = f"marts: {finished} of the models done{now_building}"
         return table
 
     def model(self, phase: str, name: str, status: str) -> None:

@@ -98,7 +98,8 @@ def reconcile(
     report = ReconcileReport(days=days, since=since)
     requests_before = sum(c.client.stats.requests for c in connections)
     ranges: list[RefetchRange] = []
-    existing = set(pipeline.default_schema.data_table_names(seen_data_only=True)) if pipeline.default_schema_name else set()
+    existing = (set(pipeline.default_schema.data_table_names(seen_data_only=True))
+                if pipeline.default_schema_name else set())
     for table in reconciled_tables(api, resources):
         if table.name not in existing:
             report.skipped.append(f"{table.name}: not in the warehouse yet")

@@ -7,7 +7,8 @@ deduplicated (the reader drops repeated keys), would insert both. Such a package
 
 dlt's normalize step moves a package to ``load/normalized/<id>`` and only then deletes
 ``normalize/extracted/<id>``. A process killed between the two leaves both copies, and every later run
-fails renaming ``load/new/<id>`` onto the existing ``load/normalized/<id>`` (dlt 1.31; the layout: dlt_compat). The normalized
+fails renaming ``load/new/<id>`` onto the existing ``load/normalized/<id>`` (dlt 1.31; the layout: dlt_compat).
+The normalized
 copy is complete (its move is the commit point), so the extracted copy and any ``load/new`` leftover of
 the same id are redundant: removing them lets the pending load finish as dlt intended.
 """

@@ -57,11 +57,13 @@ SECTIONS: tuple[Section, ...] = (
         Chart("latency_percentiles", "Generation latency p50 / p95 / p99 by model",
               "The 5 most used models; seconds per day; solid p50, dashed p95, dotted p99.",
               q.LATENCY_PERCENTILES_DAILY, "line", "seconds", ".2f", one_environment=True),
-        Chart("time_to_first_token", "Time to first token (p50) by model", "The 5 most used models; seconds per day (streamed generations).",
+        Chart("time_to_first_token", "Time to first token (p50) by model",
+              "The 5 most used models; seconds per day (streamed generations).",
               q.TIME_TO_FIRST_TOKEN_DAILY, "line", "seconds", ".2f", one_environment=True),
     ), note="Percentiles do not add up across environments: these charts read one environment."),
     Section("Cost and tokens", (
-        Chart("cost_by_model", "Cost by model", "USD per day (Langfuse's calculation); the 8 costliest models, the rest together.",
+        Chart("cost_by_model", "Cost by model",
+              "USD per day (Langfuse's calculation); the 8 costliest models, the rest together.",
               q.COST_BY_MODEL_DAILY, "stack", "USD", "$,.2f"),
         Chart("tokens_by_model", "Tokens by model", "Tokens per day; the 8 heaviest models, the rest together.",
               q.TOKENS_BY_MODEL_DAILY, "stack", "tokens", ",.0f"),
@@ -111,7 +113,8 @@ def series_of(rows: list[tuple[Any, Any, Any]]) -> dict[str, tuple[list[Any], li
 
 
 def _trace(chart: Chart, name: str, xs: list[Any], ys: list[Any], color: str) -> dict[str, Any]:
-    hover = f"%{{{'y' if chart.horizontal else 'x'}}}<br>{name}: %{{{'x' if chart.horizontal else 'y'}:{chart.y_format}}}<extra></extra>"
+    across, along = ("y", "x") if chart.horizontal else ("x", "y")
+    hover = f"%{{{across}}}<br>{name}: %{{{along}:{chart.y_format}}}<extra></extra>"
     if chart.kind == "line":
         base, _, percentile = name.rpartition(" ")
         dash = _DASHES.get(percentile) if base else None

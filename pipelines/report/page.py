@@ -66,9 +66,11 @@ def _table_html(columns: list[str], rows: list[tuple]) -> str:
     if not rows:
         return '<div class="empty">No experiment items were compared.</div>'
     numeric = [all(isinstance(row[i], int | float) or row[i] is None for row in rows) for i in range(len(columns))]
-    head = "".join(f'<th class="{"num" if n else ""}">{escape(c.replace("_", " "))}</th>' for c, n in zip(columns, numeric, strict=True))
+    head = "".join(f'<th class="{"num" if n else ""}">{escape(c.replace("_", " "))}</th>'
+                   for c, n in zip(columns, numeric, strict=True))
     body = "".join(
-        "<tr>" + "".join(f'<td class="{"num" if n else ""}">{_number(v)}</td>' for v, n in zip(row, numeric, strict=True)) + "</tr>"
+        "<tr>" + "".join(f'<td class="{"num" if n else ""}">{_number(v)}</td>'
+                         for v, n in zip(row, numeric, strict=True)) + "</tr>"
         for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -114,7 +116,8 @@ def render_page(result: ReportResult, *, moved: tuple[list[str], list[tuple]],
             cards.append('<div class="card" id="items-moved"><h3>Dataset items that moved most</h3>'
                          "<p>Candidate minus baseline, per item and score.</p>" + _table_html(*moved) + "</div>")
         note = f'<p class="section-note">{escape(section.note)}</p>' if section.note else ""
-        sections.append(f'<section><h2>{escape(section.title)}</h2>{note}<div class="grid">{"".join(cards)}</div></section>')
+        sections.append(f'<section><h2>{escape(section.title)}</h2>{note}'
+                        f'<div class="grid">{"".join(cards)}</div></section>')
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

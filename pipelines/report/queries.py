@@ -161,10 +161,14 @@ def _top_and_rest(mart: str, key: str, date_column: str, measure: str, rest: str
     """)
 
 
-COST_BY_MODEL_DAILY = _top_and_rest("mart_cost_daily", "model_name", "generation_date", "total_cost_usd", "all other models")
-TOKENS_BY_MODEL_DAILY = _top_and_rest("mart_cost_daily", "model_name", "generation_date", "total_tokens", "all other models")
-COST_BY_USER_DAILY = _top_and_rest("mart_cost_by_user", "user_id", "generation_date", "total_cost_usd", "all other users")
-TOKENS_BY_USER_DAILY = _top_and_rest("mart_cost_by_user", "user_id", "generation_date", "total_tokens", "all other users")
+COST_BY_MODEL_DAILY = _top_and_rest("mart_cost_daily", "model_name", "generation_date", "total_cost_usd",
+                                    "all other models")
+TOKENS_BY_MODEL_DAILY = _top_and_rest("mart_cost_daily", "model_name", "generation_date", "total_tokens",
+                                      "all other models")
+COST_BY_USER_DAILY = _top_and_rest("mart_cost_by_user", "user_id", "generation_date", "total_cost_usd",
+                                   "all other users")
+TOKENS_BY_USER_DAILY = _top_and_rest("mart_cost_by_user", "user_id", "generation_date", "total_tokens",
+                                     "all other users")
 
 # --- errors ------------------------------------------------------------------------------------------
 

@@ -45,7 +45,8 @@ from dlt.common.versioned_state import decompress_state
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 __all__ = [
-    "ConfigFieldMissingException", "ConfigurationException", "destination_configuration", "destination_reference", "DEDUPLICATED_HINT", "PACKAGE_SCHEMA", "STARTED_JOBS", "configured_location",
+    "ConfigFieldMissingException", "ConfigurationException", "destination_configuration", "destination_reference",
+    "DEDUPLICATED_HINT", "PACKAGE_SCHEMA", "STARTED_JOBS", "configured_location",
     "data_dir", "decompress_state", "destination_state", "duckdb_copy_job_class", "duckdb_destination",
     "is_known_destination", "merge_on_keys", "open_filesystem", "package_folder", "quiet_expected_hint_notice",
 ]

@@ -16,7 +16,6 @@ from typing import Any, Literal
 from sources.langfuse import shapes
 
 Paging = Literal["cursor", "offset", "single"]
-ApiProfile = Literal["v4", "legacy"]
 V4: frozenset[str] = frozenset({"v4"})
 LEGACY: frozenset[str] = frozenset({"legacy"})
 BOTH: frozenset[str] = V4 | LEGACY

@@ -11,7 +11,8 @@ import pytest
 
 
 def command() -> str:
-    found = shutil.which("langfuse-warehouse", path=str(Path(sys.executable).parent)) or shutil.which("langfuse-warehouse")
+    beside_python = str(Path(sys.executable).parent)
+    found = shutil.which("langfuse-warehouse", path=beside_python) or shutil.which("langfuse-warehouse")
     if found is None:
         pytest.fail("the langfuse-warehouse command is not installed (make .venv/.installed)")
     return found

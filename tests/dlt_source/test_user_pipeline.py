@@ -35,7 +35,8 @@ pipeline = dlt.pipeline(pipeline_name="my_langfuse", destination=dlt.destination
 source = langfuse_source(settle_delay=timedelta(0)).with_resources("observations", "scores")
 info = pipeline.run(source)
 print(info)
-print("rows:", sum(n for t, n in pipeline.last_trace.last_normalize_info.row_counts.items() if not t.startswith("_dlt")))
+counts = pipeline.last_trace.last_normalize_info.row_counts
+print("rows:", sum(n for table, n in counts.items() if not table.startswith("_dlt")))
 """
 
 

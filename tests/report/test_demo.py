@@ -33,7 +33,8 @@ def test_the_second_sync_reads_only_what_arrived_after_the_first(demo_run):
     new_traces = int(arrived.group(1))
     before, after = (int(n.replace(",", "")) for n in second.groups()[1:])
     assert after - before == new_traces
-    loaded = dict((table, int(count.replace(",", ""))) for count, table in re.findall(r"(\d[\d,]*) ([a-z_]+)", second.group(1)))
+    loaded = dict((table, int(count.replace(",", "")))
+                  for count, table in re.findall(r"(\d[\d,]*) ([a-z_]+)", second.group(1)))
     assert set(loaded) <= {"observations", "scores"}, loaded  # full-refresh tables unchanged: not reloaded
     with duckdb.connect(str(demo_run.database), read_only=True) as con:
         total_observations = con.execute("select count(*) from langfuse.observations").fetchall()[0][0]

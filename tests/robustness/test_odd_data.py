@@ -6,7 +6,7 @@ from datetime import timedelta
 import dlt
 import pytest
 
-from pipelines.sync import PIPELINE_NAME
+from pipelines.defaults import PIPELINE_NAME
 from tests.robustness.support import (
     assert_exact_copy,
     assert_one_clear_line,
@@ -71,7 +71,8 @@ def test_fields_whose_type_changes_between_pages_load_every_value(sim, tmp_path)
         row.pop("version"), row.pop("dataRegion", None)
     assert differences(tmp_path, truth, "observations", project_id) == []
     # ... and a text column keeps a number or an object as its JSON text.
-    text_columns = {i: (_stored(tmp_path, i)["version"], _stored(tmp_path, i)["data_region"]) for i in page_one + page_two}
+    text_columns = {i: (_stored(tmp_path, i)["version"], _stored(tmp_path, i)["data_region"])
+                    for i in page_one + page_two}
     assert {text_columns[i] for i in page_one} == {("v1", "eu")}
     assert {text_columns[i] for i in page_two} == {("3", '{"zone":"b"}')}
 
@@ -82,7 +83,8 @@ def test_ten_megabytes_of_io_load_byte_for_byte(sim, tmp_path):
     sim.set_unkind(response_cap_bytes=None)
     [big] = _generation_ids(observations_newest_first(sim), 1)
     output = ("Ω≈ç√ 🙂 " * 700_000)[:10_000_000]
-    project_id = _sync_edit_sync(sim, tmp_path, {(big,): dict(output=output, input='{"prompt": "' + "x" * 5_000_000 + '"}')})
+    huge_input = '{"prompt": "' + "x" * 5_000_000 + '"}'
+    project_id = _sync_edit_sync(sim, tmp_path, {(big,): dict(output=output, input=huge_input)})
     assert _stored(tmp_path, big)["output"] == output
     assert_exact_copy(sim, tmp_path, project_id, "observations")
 
@@ -124,7 +126,8 @@ def test_a_value_that_cannot_be_typed_stops_the_run_clearly_and_loses_nothing(si
     fields, mentions = UNLOADABLE[case]
     first = sync(sim, tmp_path, resources=["observations"])
     project_id = first.project_ids[0]
-    committed, watermark = set(warehouse_keys(tmp_path, "observations", "trace_id, id")), _watermark(tmp_path, project_id)
+    committed = set(warehouse_keys(tmp_path, "observations", "trace_id, id"))
+    watermark = _watermark(tmp_path, project_id)
     [bad] = _generation_ids(observations_newest_first(sim), 1)
     original = {key: next(o for o in sim.store.observations if o["id"] == bad)[key] for key in fields}
     edit_observations(sim, {bad}, **fields)

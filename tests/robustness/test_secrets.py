@@ -49,7 +49,8 @@ def test_the_secret_key_appears_in_nothing_a_sync_produces(sentinel_sim, tmp_pat
     sync(sentinel_sim, tmp_path)
     sync(sentinel_sim, tmp_path / "lake", destination="filesystem", database=str(tmp_path / "lake" / "parquet"))
     # A wrong secret: a 401. The wrong one shares the real one's prefix, which must not leak either.
-    failing(lambda: sync(sentinel_sim, tmp_path, projects=[LangfuseProject(sentinel_sim.base_url, PUBLIC, SECRET + "x")]))
+    wrong_secret = LangfuseProject(sentinel_sim.base_url, PUBLIC, SECRET + "x")
+    failing(lambda: sync(sentinel_sim, tmp_path, projects=[wrong_secret]))
     # Retries exhausted in the middle of a resource.
     sentinel_sim.faults = FaultPlan().script("500", count=1_000, path="/api/public/v3/scores")
     partial = sync(sentinel_sim, tmp_path, retry=GIVE_UP_FAST)

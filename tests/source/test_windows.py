@@ -40,7 +40,8 @@ def test_a_checkpoint_keeps_the_oldest_millisecond_seen_so_ties_are_reread_not_l
     assert checkpoint_window(state, window, oldest)
     assert state["pending"]["to"] == "2026-11-10T07:00:00.001Z"
     resumed = plan_window(state, RunBounds(run_end=T0 + HOUR))
-    assert (resumed.start, resumed.end, resumed.until) == (settings.EARLIEST_DATA, oldest + timedelta(milliseconds=1), T0)
+    expected = (settings.EARLIEST_DATA, oldest + timedelta(milliseconds=1), T0)
+    assert (resumed.start, resumed.end, resumed.until) == expected
 
 
 def test_a_chunk_of_rows_sharing_one_timestamp_cannot_checkpoint():

@@ -24,7 +24,8 @@ def test_parquet_output_holds_the_same_rows_as_duckdb(sim, tmp_path):
             con.sql(f"select * from read_parquet('{parquet_dir}/lake/langfuse/{table}/*.parquet')").df()
         )
         assert len(from_parquet) == len(from_duckdb) > 0, table
-        key = ["project_id", "id"] if "trace_id" not in from_duckdb or table != "observations" else ["project_id", "trace_id", "id"]
+        with_trace = "trace_id" in from_duckdb and table == "observations"
+        key = ["project_id", "trace_id", "id"] if with_trace else ["project_id", "id"]
         left = from_duckdb.sort_values(key).reset_index(drop=True)
         right = from_parquet[left.columns].sort_values(key).reset_index(drop=True)
         assert left.astype(str).equals(right.astype(str)), table

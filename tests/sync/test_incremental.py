@@ -52,7 +52,8 @@ def test_an_updated_observation_stays_one_row_with_the_new_values(sim, tmp_path)
     updated = sim.update_observation(trace_id, observation["id"], output='{"answer": "arrived late ✓"}')
     sim.settle()
     sync(sim, tmp_path)
-    rows = [r for r in table_rows(tmp_path, "observations") if (r["trace_id"], r["id"]) == (trace_id, observation["id"])]
+    rows = [r for r in table_rows(tmp_path, "observations")
+            if (r["trace_id"], r["id"]) == (trace_id, observation["id"])]
     assert len(rows) == 1
     assert rows[0]["output"] == updated["output"]
 

@@ -12,7 +12,8 @@ from tests.sync.helpers import count, differences, sync, table_rows
 
 
 def test_several_projects_load_side_by_side_keyed_by_project_id(sim, tmp_path):
-    with Simulator(store=generate(seed=8, traces=60, project_id="proj-other"), secret_key="sk-lf-other").start() as other:
+    other_store = generate(seed=8, traces=60, project_id="proj-other")
+    with Simulator(store=other_store, secret_key="sk-lf-other").start() as other:
         projects = [
             LangfuseProject(sim.base_url, sim.public_key, sim.secret_key),
             LangfuseProject(other.base_url, other.public_key, other.secret_key),

@@ -46,5 +46,6 @@ def test_a_missing_warehouse_is_an_error_exit_2(credentials, tmp_path, capsys):
 
 
 def test_an_empty_window_is_a_usage_error(credentials, tmp_path, capsys):
-    assert main(["verify", "--database", str(tmp_path / "w.duckdb"), "--since", "2026-11-02", "--until", "2026-11-01"]) == 2
+    backwards = ["--since", "2026-11-02", "--until", "2026-11-01"]
+    assert main(["verify", "--database", str(tmp_path / "w.duckdb"), *backwards]) == 2
     assert "--since must be before --until" in capsys.readouterr().err

@@ -22,7 +22,8 @@ def test_counts_and_tokens_must_be_equal_and_costs_may_differ_by_rounding():
 
 
 def test_a_group_only_one_side_has_is_compared_with_zeros():
-    groups = compare("scores", {("2026-11-02", "helpfulness"): {"count": 2}}, {("2026-11-03", "helpfulness"): {"count": 1}})
+    groups = compare("scores", {("2026-11-02", "helpfulness"): {"count": 2}},
+                     {("2026-11-03", "helpfulness"): {"count": 1}})
     assert [(g.day, g.langfuse["count"], g.warehouse["count"]) for g in groups] == [
         ("2026-11-02", 2, 0), ("2026-11-03", 0, 1)]
 

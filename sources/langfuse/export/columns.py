@@ -108,7 +108,8 @@ def _as_map(name: str, source: SourceColumns, value_type: str) -> str:
 
 
 def _sum_of(details: str, prefix: str) -> str:
-    return f"list_sum(list_transform(list_filter(map_entries({details}), lambda e: starts_with(e.key, '{prefix}')), lambda e: e.value))"
+    matching = f"list_filter(map_entries({details}), lambda e: starts_with(e.key, '{prefix}'))"
+    return f"list_sum(list_transform({matching}, lambda e: e.value))"
 
 
 def _observation_extras(source: SourceColumns, latency_divisor: float) -> dict[str, str]:

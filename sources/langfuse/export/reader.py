@@ -96,7 +96,8 @@ class ExportFileReader:
             relation = f"read_parquet({path})"
         elif file.file_type == "csv":
             relation = (f"read_csv({path}, header = true, all_varchar = true, quote = '\"', escape = '\"', "
-                        f"compression = {compression}, max_line_size = {MAX_ROW_BYTES}, buffer_size = {2 * MAX_ROW_BYTES})")
+                        f"compression = {compression}, max_line_size = {MAX_ROW_BYTES}, "
+                        f"buffer_size = {2 * MAX_ROW_BYTES})")
         else:
             layout = "'array'" if file.file_type == "json" else "'newline_delimited'"
             options = f"format = {layout}, compression = {compression}, maximum_object_size = {MAX_ROW_BYTES}"
