@@ -32,8 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sources.langfuse import Connection
-from sources.langfuse.engine import Privacy
 from sources.langfuse.errors import ConfigurationError, LangfuseSyncError
+from sources.langfuse.privacy import Privacy
 from sources.langfuse.reconcile import (
     RefetchRange,
     listed_pages,
@@ -43,6 +43,7 @@ from sources.langfuse.reconcile import (
     refetch_source,
 )
 from sources.langfuse.specs import ResourceSpec
+from sources.langfuse.state import SyncState
 from sources.langfuse.windows import ONE_MS, floor_ms, parse_ts
 
 log = logging.getLogger("langfuse_warehouse.reconcile")
@@ -129,9 +130,7 @@ def reconcile(
 
 
 def _watermark(pipeline: dlt.Pipeline, table: str, project_id: str) -> datetime | None:
-    resources = pipeline.state.get("sources", {}).get("langfuse", {}).get("resources", {})
-    synced_until = resources.get(table, {}).get("projects", {}).get(project_id, {}).get("synced_until")
-    return parse_ts(synced_until) if synced_until else None
+    return SyncState(pipeline.state).watermark(table, project_id)
 
 
 def _slices(pages: Iterator[pa.Table], spec: ResourceSpec, start: datetime, end: datetime,

@@ -13,7 +13,6 @@ Everything else is read in full and merged. Every row carries ``project_id``.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,8 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from sources.langfuse import settings
-from sources.langfuse.engine import Privacy, ResourceReader
+from sources.langfuse.concurrency import Concurrency
+from sources.langfuse.engine import ResourceReader
 from sources.langfuse.errors import (
     ConfigurationError,
     EndpointNotAvailableError,
@@ -34,7 +34,9 @@ from sources.langfuse.errors import (
 )
 from sources.langfuse.failures import FailureLog, is_isolated
 from sources.langfuse.http import LangfuseClient, RetryPolicy
+from sources.langfuse.privacy import Privacy
 from sources.langfuse.specs import ResourceSpec, specs_for, table_names
+from sources.langfuse.state import project_state
 from sources.langfuse.windows import RunBounds, floor_ms
 
 __all__ = ["LangfuseProject", "langfuse_source", "connect", "detect_api", "table_names"]
@@ -116,39 +118,35 @@ def column_hints(spec: ResourceSpec, privacy: Privacy) -> dict[str, dict[str, An
 def _resource(spec: ResourceSpec, connections: Sequence[Connection], make_reader, privacy: Privacy,
               reset: bool, failures: FailureLog) -> DltResource:
     def read() -> Iterator[pa.Table]:
-        state = dlt.current.resource_state()
+        resource_state = dlt.current.resource_state()
         for connection in connections:
             if failures.has(spec.name, connection.project_id):
                 continue  # failed in an earlier round of this run: reported once, tried again next run
-            project_state = state.setdefault("projects", {}).setdefault(connection.project_id, {})
-            before = copy.deepcopy(project_state)
+            state = project_state(resource_state, connection.project_id)
+            before = state.snapshot()
             if reset:  # --full-refresh: forget the watermark; cleared in the same load that rereads
-                project_state.clear()
+                state.forget()
             reader: ResourceReader = make_reader(connection, spec)
             try:
-                yield from reader.tables(project_state)
+                yield from reader.tables(state)
             except LangfuseSyncError as error:
                 if not is_isolated(error):
                     raise
                 # Only this resource of this project stops: its state goes back to where the last
                 # committed run left it (the watermark does not move), the others read on and commit.
-                project_state.clear()
-                project_state.update(before)
-                project_state["more_pending"] = False
+                state.restore(before)
                 failure = failures.record(spec.name, connection.project_id, connection.project.host,
                                           reader.scope, error, spec.optional)
                 # A missing optional endpoint is said once, in the run's summary.
                 log.log(logging.INFO if failure.unavailable else logging.WARNING, "%s", error)
                 continue
-            project_state["more_pending"] = reader.more_pending
-            project_state["last_run_rows"] = reader.rows_read
-            project_state["last_run_at"] = datetime.now(UTC).isoformat()
+            state.record_run(reader.rows_read, datetime.now(UTC))
 
     return dlt.resource(
         read,
         name=spec.name,
         primary_key=["project_id", *spec.primary_key],
-        # The reader drops repeated primary keys (ResourceReader._without_seen_keys), so dlt can
+        # The reader drops repeated primary keys (``page_tables.PageTables``), so dlt can
         # skip its own dedup of the staging table, the costliest step of a large merge.
         write_disposition={"disposition": "merge", "strategy": "delete-insert", "deduplicated": True},
         columns=column_hints(spec, privacy),
@@ -166,6 +164,7 @@ def langfuse_source(
     lookback: timedelta = settings.DEFAULT_LOOKBACK,
     settle_delay: timedelta = settings.DEFAULT_SETTLE_DELAY,
     chunk_rows: int = settings.DEFAULT_CHUNK_ROWS,
+    concurrency: int | None = None,
     privacy: Privacy | None = None,
     full_refresh: Sequence[str] = (),
     failures: FailureLog | None = None,
@@ -174,6 +173,7 @@ def langfuse_source(
 
     ``run_end`` (default: now − ``settle_delay``) is the frozen upper bound of every window in
     this run; ``since``/``until`` ask for an explicit range (a backfill) instead of what is new.
+    ``concurrency``: requests in flight per resource (None: automatic, ``concurrency.Concurrency``).
     A resource that cannot be read is recorded in ``failures`` and stops alone (``failures.py``).
     """
     specs = specs_for(api)
@@ -192,7 +192,8 @@ def langfuse_source(
     failures = failures if failures is not None else FailureLog()
 
     def make_reader(connection: Connection, spec: ResourceSpec) -> ResourceReader:
-        return ResourceReader(connection.client, connection.project_id, spec, specs, bounds, privacy, chunk_rows)
+        return ResourceReader(connection.client, connection.project_id, spec, specs, bounds, privacy, chunk_rows,
+                              Concurrency(concurrency))
 
     for name in table_names(api):
         if resources is None or name in resources:
