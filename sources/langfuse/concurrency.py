@@ -5,15 +5,15 @@ reaches a few percent of a plan's rate limit. Two ways to keep ``workers`` reque
 one of them paced by the client's one ``RequestPacer``:
 
 - ``SubWindowReads``: a windowed resource's range is cut into closed-open sub-windows, each read
-  newest first with its own cursor (or first pages) by a worker thread. Whenever a worker is idle,
-  the sub-window with the most unread time gives away its older half, so however the rows are
-  spread in time (a backfill from 2023 whose rows are all from last week) the workers end up sharing
-  them. The sub-window keeps ``[mid, end)`` and stops once its pages pass below ``mid``; the new one
+  newest first with its own cursor (or first pages) by a worker thread: first in equal parts, then,
+  whenever a worker is idle, the sub-window with the most rows left (guessed from the density of its
+  pages so far) gives away its older half, so however the rows are spread in time (a backfill from
+  2023 whose rows are all from last week) the workers end up sharing them. The sub-window keeps ``[mid, end)`` and stops once its pages pass below ``mid``; the new one
   reads ``[start, mid)``. A row at exactly ``mid`` belongs to one side only, by construction.
 - ``fan_out``: the children of a parent's rows (prompt versions, queue items, run items) read by the
   workers, in order, at most ``workers`` at a time.
 
-Memory stays bounded: pages wait in a queue of ``workers`` entries (a worker blocks on a full queue),
+Memory stays bounded: pages wait in a small queue (a worker blocks on a full queue),
 and the ``ChunkGate`` stops fetching at a chunk whatever the number of workers. Only the consumer
 thread (the one dlt iterates) touches the warehouse-facing state: it counts rows, knows what each
 sub-window has delivered, and decides the checkpoint from that (``unread``).
@@ -79,7 +79,8 @@ class SubWindow:
 
     start: datetime  # rises when an idle worker takes the older half (under ``_lock``)
     end: datetime
-    fetched_oldest: datetime | None = None  # the worker's: where its pages have reached
+    fetched_rows: int = 0  # the worker's: rows fetched, and the oldest time they reached
+    fetched_oldest: datetime | None = None
     delivered_oldest: datetime | None = None  # the consumer's: the oldest row it has handed on
     done: bool = False  # every page delivered (the consumer's)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -88,11 +89,26 @@ class SubWindow:
         with self._lock:
             return self.start
 
+    def fetched(self, rows: int, oldest: datetime | None) -> None:
+        with self._lock:
+            self.fetched_rows += rows
+            if oldest is not None:
+                self.fetched_oldest = oldest
+
     def unread(self) -> Range | None:
         return None if self.done else unread_below(self.start, self.end, self.delivered_oldest)
 
+    def rows_left(self) -> float:
+        """Rows still to fetch, guessed from the density of those fetched so far (0 before any)."""
+        with self._lock:
+            if self.fetched_oldest is None:
+                return 0.0
+            read = (self.end - self.fetched_oldest).total_seconds()
+            left = (self.fetched_oldest - self.start).total_seconds()
+            return self.fetched_rows * left / max(read, 0.001)
+
     def split(self) -> SubWindow | None:
-        """Give away the older half of what is left to fetch; None when too little is left."""
+        """Give away the older half of what is left to fetch; None when too little time is left."""
         with self._lock:
             frontier = self.end if self.fetched_oldest is None else floor_ms(self.fetched_oldest)
             mid = floor_ms(self.start + (frontier - self.start) / 2)
@@ -101,11 +117,6 @@ class SubWindow:
             older = SubWindow(self.start, mid)
             self.start = mid
             return older
-
-    def span_left(self) -> timedelta:
-        with self._lock:
-            frontier = self.end if self.fetched_oldest is None else floor_ms(self.fetched_oldest)
-            return frontier - self.start
 
 
 _DONE = object()
@@ -121,13 +132,15 @@ class SubWindowReads:
 
     def __init__(self, ranges: Iterable[Range], fetch: Callable[[Range], Iterator[object]],
                  to_table: Callable[[object], pa.Table], cursor_column: str, pool: ThreadPoolExecutor,
-                 target: Callable[[], int], depth: int, on_stop: Callable[[], None] = lambda: None):
+                 target: Callable[[], int], depth: int, min_split_rows: int,
+                 on_stop: Callable[[], None] = lambda: None):
         self._on_stop = on_stop  # wakes workers the fetch itself may hold (the chunk gate)
         self._fetch, self._to_table, self._cursor_column = fetch, to_table, cursor_column
         self._pool, self._target = pool, target
         self._pages: queue.Queue = queue.Queue(maxsize=max(2, depth))
         self._stop = threading.Event()
-        self._windows = [SubWindow(start, end) for start, end in ranges]
+        self._min_split_rows = min_split_rows
+        self._windows = [SubWindow(start, end) for start, end in self._first_cut(list(ranges))]
         self._active: list[SubWindow] = []
         self._futures: list[Future] = []
         self.delivered = 0  # rows handed on (the consumer's count, for the chunk decision)
@@ -140,7 +153,6 @@ class SubWindowReads:
         try:
             for window in list(self._windows):
                 self._start(window)
-            self._split_for_idle_workers()
             while self._active:
                 window, table, error = self._pages.get()
                 if table is _DONE:
@@ -178,13 +190,33 @@ class SubWindowReads:
         self._futures.append(self._pool.submit(self._read, window))
 
     def _split_for_idle_workers(self) -> None:
+        """Keep ``target()`` sub-windows in flight by cutting the one with the most rows left in two.
+
+        Only once its pages tell how dense it is, and only when both halves hold pages' worth: a cut
+        costs a request, and an empty half (a backfill's years without data) would cost more cuts.
+        """
         while len(self._active) < self._target():
-            widest = max(self._active, key=SubWindow.span_left, default=None)
-            older = widest.split() if widest is not None else None
+            fullest = max(self._active, key=SubWindow.rows_left, default=None)
+            if fullest is None or fullest.rows_left() < self._min_split_rows:
+                return
+            older = fullest.split()
             if older is None:
                 return
             self._windows.append(older)
             self._start(older)
+
+    def _first_cut(self, ranges: list[Range]) -> list[Range]:
+        """The range cut into ``target()`` equal parts before anything is known of its rows."""
+        wanted = self._target()
+        if len(ranges) >= wanted:
+            return ranges
+        start, end = max(ranges, key=lambda r: r[1] - r[0])
+        step = (end - start) / (wanted - len(ranges) + 1)
+        if step < MIN_SPLIT:
+            return ranges
+        bounds = [end] + [floor_ms(end - step * i) for i in range(1, wanted - len(ranges) + 1)] + [start]
+        cut = list(zip(bounds[1:], bounds[:-1], strict=True))
+        return [r for r in ranges if r != (start, end)] + cut
 
     # --- a worker ---------------------------------------------------------------------------------
 
@@ -194,9 +226,7 @@ class SubWindowReads:
             for page in pages:
                 table = self._to_table(page)
                 oldest = pc.min(table[self._cursor_column]).as_py() if table.num_rows else None
-                if oldest is not None:
-                    with window._lock:
-                        window.fetched_oldest = oldest
+                window.fetched(table.num_rows, oldest)
                 if not self._put((window, table, None)):
                     return
                 # Newest first: once a page reaches below the sub-window (an idle worker took the older

@@ -64,7 +64,8 @@ def _read(listing: FakeList, ranges, workers: int, stop_after_rows: int | None =
     """Rows delivered, and what is left unread (after ``stop_after_rows``, as a checkpoint would)."""
     with ThreadPoolExecutor(workers) as pool:
         reads = SubWindowReads(ranges, fetch=listing.pages, to_table=_table, cursor_column="start_time",
-                               pool=pool, target=lambda: workers, depth=4)
+                               pool=pool, target=lambda: workers, depth=4,
+                               min_split_rows=2 * PAGE)
         ids = []
         tables = reads.tables()
         for table in tables:
@@ -92,7 +93,8 @@ def test_a_split_gives_away_the_older_half_of_what_is_left():
     window = SubWindow(START, END)
     older = window.split()
     assert (older.start, older.end, window.start, window.end) == (START, MID, MID, END)
-    window.fetched_oldest = MID + timedelta(minutes=30)
+    window.fetched(100, MID + timedelta(minutes=30))
+    assert window.rows_left() == 100  # as dense below as above
     assert window.split().end == MID + timedelta(minutes=15)
 
 
