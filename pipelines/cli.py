@@ -17,9 +17,9 @@ from pipelines.lock import WarehouseBusyError
 from pipelines.reconcile import format_reconcile
 from pipelines.sync import SyncOptions, SyncReport, run_sync
 from sources.langfuse import LangfuseProject, settings
-from sources.langfuse.engine import Privacy
 from sources.langfuse.errors import LangfuseSyncError
 from sources.langfuse.http import RetryPolicy
+from sources.langfuse.privacy import Privacy
 
 # Exit codes (README "Exit codes"): what a nightly job alerts on.
 EXIT_OK = 0
@@ -67,6 +67,16 @@ def _days(value: str) -> int:
     if days < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days (1 or more)")
     return days
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 def _csv(value: str) -> list[str]:
@@ -127,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="never read the most recent minutes, still being ingested (default 10m)")
     sync.add_argument("--chunk-rows", type=int, default=settings.DEFAULT_CHUNK_ROWS,
                       help="commit a long backfill every N rows of a resource")
+    sync.add_argument("--concurrency", type=_at_least_one, metavar="N",
+                      help="requests in flight per resource (default: enough to reach --plan's rate at the "
+                      "latency observed; 8 without a plan)")
     sync.add_argument("--full-refresh", type=_csv, default=[], metavar="RESOURCES",
                       help="forget these resources' watermarks and read them from the beginning")
     limit = sync.add_mutually_exclusive_group()
@@ -265,8 +278,8 @@ def _sync_options(args: argparse.Namespace) -> SyncOptions:
         projects=projects, destination=args.destination, database=args.database, dataset_name=args.dataset,
         pipelines_dir=args.pipelines_dir, api=args.api, resources=args.resources, since=args.since,
         until=args.until, lookback=args.lookback, settle_delay=args.settle_delay, chunk_rows=args.chunk_rows,
-        full_refresh=args.full_refresh, max_rpm=max_rpm, duckdb_memory_limit=args.duckdb_memory,
-        reconcile_days=args.reconcile,
+        concurrency=args.concurrency, full_refresh=args.full_refresh, max_rpm=max_rpm,
+        duckdb_memory_limit=args.duckdb_memory, reconcile_days=args.reconcile,
         from_export=args.from_export,
         privacy=Privacy(io=io_mode, metadata="exclude" if args.exclude_metadata else "keep"),
         retry=RetryPolicy(max_retries=args.max_retries), wait_for_lock=args.wait,

@@ -8,12 +8,12 @@ from collections.abc import Callable, Sequence
 import dlt
 
 from sources.langfuse import Connection
-from sources.langfuse.engine import Privacy
 from sources.langfuse.errors import ConfigurationError
 from sources.langfuse.export import export_source
 from sources.langfuse.export.manifest import list_manifests
 from sources.langfuse.export.storage import open_export, redact
 from sources.langfuse.memory import release_freed_memory
+from sources.langfuse.privacy import Privacy
 
 
 def load_export(

@@ -32,10 +32,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sources.langfuse import Connection
-from sources.langfuse.engine import Privacy
 from sources.langfuse.errors import ConfigurationError, LangfuseSyncError
+from sources.langfuse.privacy import Privacy
 from sources.langfuse.quoting import identifier, literal
 from sources.langfuse.reconcile import ListedTable, RefetchRange, reconciled_tables, refetch_source
+from sources.langfuse.state import SyncState
 from sources.langfuse.windows import ONE_MS, floor_ms, parse_ts
 
 log = logging.getLogger("langfuse_warehouse.reconcile")
@@ -123,9 +124,7 @@ def reconcile(
 
 
 def _watermark(pipeline: dlt.Pipeline, table: str, project_id: str) -> datetime | None:
-    resources = pipeline.state.get("sources", {}).get("langfuse", {}).get("resources", {})
-    synced_until = resources.get(table, {}).get("projects", {}).get(project_id, {}).get("synced_until")
-    return parse_ts(synced_until) if synced_until else None
+    return SyncState(pipeline.state).watermark(table, project_id)
 
 
 def _slices(pages: Iterator[pa.Table], table: ListedTable, start: datetime, end: datetime,

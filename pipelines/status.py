@@ -11,7 +11,8 @@ import dlt
 from pipelines.dlt_state import repair_local_state
 from pipelines.location import WarehouseLocation
 from pipelines.sync import make_pipeline
-from sources.langfuse.windows import parse_ts
+from sources.langfuse.state import SyncState
+from sources.langfuse.windows import format_ts, parse_ts
 
 # A resource whose watermark is older than this is reported as behind.
 BEHIND_AFTER = timedelta(hours=26)
@@ -74,16 +75,15 @@ def _row_counts(pipeline: dlt.Pipeline) -> dict[tuple[str, str], int]:
 
 def collect_status(pipeline: dlt.Pipeline) -> list[ResourceStatus]:
     counts = _row_counts(pipeline)
-    resources = pipeline.state.get("sources", {}).get("langfuse", {}).get("resources", {})
     out = []
-    for name, resource_state in sorted(resources.items()):
-        for project_id, state in sorted(resource_state.get("projects", {}).items()):
-            out.append(ResourceStatus(
-                resource=name, project_id=project_id, synced_until=state.get("synced_until"),
-                pending=bool(state.get("pending")), last_run_at=state.get("last_run_at"),
-                last_run_rows=state.get("last_run_rows"), rows=counts.get((name, project_id)),
-                export_until=state.get("export", {}).get("until"), export_rows=state.get("export", {}).get("rows"),
-            ))
+    for name, project_id, state in SyncState(pipeline.state).projects():
+        out.append(ResourceStatus(
+            resource=name, project_id=project_id,
+            synced_until=format_ts(state.synced_until) if state.synced_until else None,
+            pending=state.pending is not None, last_run_at=state.last_run_at,
+            last_run_rows=state.last_run_rows, rows=counts.get((name, project_id)),
+            export_until=state.export.get("until"), export_rows=state.export.get("rows"),
+        ))
     return out
 
 

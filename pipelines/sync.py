@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -22,12 +22,13 @@ from pipelines.recovery import clear_half_committed_packages, deduplicate_interr
 from sources.langfuse import Connection, Connections, LangfuseProject, detect_api, langfuse_source
 from sources.langfuse import settings as source_settings
 from sources.langfuse.dlt_compat import duckdb_destination
-from sources.langfuse.engine import Privacy
 from sources.langfuse.errors import ConfigurationError, EndpointNotAvailableError, LangfuseSyncError, restated
 from sources.langfuse.failures import FailureLog, ResourceFailure
 from sources.langfuse.http import RetryPolicy
 from sources.langfuse.memory import release_freed_memory
+from sources.langfuse.privacy import Privacy
 from sources.langfuse.specs import table_names
+from sources.langfuse.state import SyncState
 from sources.langfuse.windows import floor_ms
 
 log = logging.getLogger("langfuse_warehouse.sync")
@@ -47,6 +48,7 @@ class SyncOptions:
     lookback: timedelta = source_settings.DEFAULT_LOOKBACK
     settle_delay: timedelta = source_settings.DEFAULT_SETTLE_DELAY
     chunk_rows: int = source_settings.DEFAULT_CHUNK_ROWS
+    concurrency: int | None = None  # requests in flight per resource; None: automatic
     full_refresh: Sequence[str] = ()
     max_rpm: float | None = None
     privacy: Privacy = field(default_factory=Privacy)
@@ -73,6 +75,7 @@ class SyncReport:
     loads: int = 0
     requests: int = 0
     retries: Counter[str] = field(default_factory=Counter)
+    peak_in_flight: int = 0  # the most requests one project's client had in flight at once
     seconds: float = 0.0
     reconcile: ReconcileReport | None = None
     warehouse: str = ""  # what was written: destination, absolute path or URL, dataset
@@ -122,13 +125,14 @@ def _loader_format(options: SyncOptions) -> str | None:
     return "parquet" if options.destination == "filesystem" else None
 
 
-def _pending(pipeline: dlt.Pipeline) -> bool:
-    resources = pipeline.state.get("sources", {}).get("langfuse", {}).get("resources", {})
-    return any(
-        project.get("more_pending")
-        for resource in resources.values()
-        for project in resource.get("projects", {}).values()
-    )
+def _pending(options: SyncOptions, failures: FailureLog) -> Callable[[dlt.Pipeline], bool]:
+    """Whether a resource of this run has a range left to read: another load follows. Resources the
+    run did not select, and those that failed this run, wait for a later run."""
+    def pending(pipeline: dlt.Pipeline) -> bool:
+        failed = {(f.resource, f.project_id) for f in failures.failures}
+        return SyncState(pipeline.state).has_pending(options.resources, skip=failed)
+
+    return pending
 
 
 def run_sync(options: SyncOptions) -> SyncReport:
@@ -160,17 +164,19 @@ def _run_connected(options: SyncOptions, location: WarehouseLocation, started: d
     pipeline, report.state_repair = repair_local_state(pipeline)
     run_end = floor_ms(started - options.settle_delay)
     failures = FailureLog()
+    is_pending = _pending(options, failures)
     if options.from_export:
         with _surfacing_our_errors():
             report.export_rows, report.loads = load_export(
                 pipeline, options.from_export, connections, api, resources=options.resources,
                 privacy=options.privacy, chunk_rows=options.chunk_rows,
-                loader_file_format=_loader_format(options), is_pending=_pending)
+                loader_file_format=_loader_format(options), is_pending=is_pending)
     for round_number in range(options.max_rounds):
         source = langfuse_source(
             connections=connections, api=api, resources=options.resources, run_end=run_end, since=options.since,
             until=options.until, lookback=options.lookback, chunk_rows=options.chunk_rows,
-            privacy=options.privacy, full_refresh=options.full_refresh if round_number == 0 else (),
+            concurrency=options.concurrency, privacy=options.privacy,
+            full_refresh=options.full_refresh if round_number == 0 else (),
             failures=failures,
         )
         with _surfacing_our_errors():
@@ -182,7 +188,7 @@ def _run_connected(options: SyncOptions, location: WarehouseLocation, started: d
             for table, count in trace.last_normalize_info.row_counts.items():
                 if not table.startswith("_dlt"):
                     report.rows[table] += count
-        if not _pending(pipeline):
+        if not is_pending(pipeline):
             break
     report.failures = [_with_hint(f, api) for f in failures.failures]
     if options.reconcile_days:
@@ -195,6 +201,7 @@ def _run_connected(options: SyncOptions, location: WarehouseLocation, started: d
     for connection in connections:
         report.requests += connection.client.stats.requests
         report.retries.update(connection.client.stats.retries)
+        report.peak_in_flight = max(report.peak_in_flight, connection.client.stats.peak_in_flight)
     return report
 
 

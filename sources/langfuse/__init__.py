@@ -13,7 +13,6 @@ Everything else is read in full and merged. Every row carries ``project_id``.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from sources.langfuse import dlt_compat, settings
+from sources.langfuse.concurrency import Concurrency
 from sources.langfuse.connections import (
     Connection,
     Connections,
@@ -32,7 +32,7 @@ from sources.langfuse.connections import (
     configured_projects,
     connect,
 )
-from sources.langfuse.engine import Privacy, ResourceReader
+from sources.langfuse.engine import ResourceReader
 from sources.langfuse.errors import (
     ConfigurationError,
     EndpointNotAvailableError,
@@ -41,7 +41,9 @@ from sources.langfuse.errors import (
 )
 from sources.langfuse.failures import FailureLog, is_isolated
 from sources.langfuse.http import LangfuseClient
+from sources.langfuse.privacy import Privacy
 from sources.langfuse.specs import ResourceSpec, specs_for, table_names
+from sources.langfuse.state import project_state
 from sources.langfuse.windows import RunBounds, floor_ms
 
 __all__ = ["LangfuseProject", "Connection", "Connections", "langfuse_source", "connect", "detect_api",
@@ -89,35 +91,31 @@ def column_hints(spec: ResourceSpec, privacy: Privacy) -> dict[str, dict[str, An
 def _resource(spec: ResourceSpec, connections: Iterable[Connection], make_reader, privacy: Privacy,
               reset: bool, failures: FailureLog) -> DltResource:
     def read() -> Iterator[pa.Table]:
-        state = dlt.current.resource_state()
+        resource_state = dlt.current.resource_state()
         for connection in connections:
             if failures.has(spec.name, connection.project_id):
                 continue  # failed in an earlier round of this run: reported once, tried again next run
-            project_state = state.setdefault("projects", {}).setdefault(connection.project_id, {})
-            before = copy.deepcopy(project_state)
+            state = project_state(resource_state, connection.project_id)
+            before = state.snapshot()
             if reset:  # --full-refresh: forget the watermark; cleared in the same load that rereads
-                project_state.clear()
+                state.forget()
             reader: ResourceReader = make_reader(connection, spec)
             try:
-                yield from reader.tables(project_state)
+                yield from reader.tables(state)
             except LangfuseSyncError as error:
                 if not is_isolated(error):
                     raise
                 # Only this resource of this project stops: its state goes back to where the last
                 # committed run left it (the watermark does not move), the others read on and commit.
-                project_state.clear()
-                project_state.update(before)
-                project_state["more_pending"] = False
+                state.restore(before)
                 failure = failures.record(spec.name, connection.project_id, connection.project.host,
                                           reader.scope, error, spec.optional)
                 # A missing optional endpoint is said once, in the run's summary.
                 log.log(logging.INFO if failure.unavailable else logging.WARNING, "%s", error)
                 continue
-            project_state["more_pending"] = reader.more_pending
-            project_state["last_run_rows"] = reader.rows_read
-            project_state["last_run_at"] = datetime.now(UTC).isoformat()
+            state.record_run(reader.rows_read, datetime.now(UTC))
 
-    # The reader drops repeated primary keys (ResourceReader._without_seen_keys), so dlt can skip its
+    # The reader drops repeated primary keys (``page_tables.PageTables``), so dlt can skip its
     # own dedup of the staging table, the costliest step of a large merge.
     return table_resource(spec, read, privacy, deduplicated=True)
 
@@ -149,6 +147,7 @@ def langfuse_source(
     lookback: timedelta = settings.DEFAULT_LOOKBACK,
     settle_delay: timedelta = settings.DEFAULT_SETTLE_DELAY,
     chunk_rows: int = settings.DEFAULT_CHUNK_ROWS,
+    concurrency: int | None = None,
     max_rpm: float | None = None,
     allow_insecure_http: bool = False,
     run_end: datetime | None = None,
@@ -166,6 +165,7 @@ def langfuse_source(
 
     ``run_end`` (default: now − ``settle_delay``) is the frozen upper bound of every window in
     this run; ``since``/``until`` ask for an explicit range (a backfill) instead of what is new.
+    ``concurrency``: requests in flight per resource (None: automatic, ``concurrency.Concurrency``).
     A resource that cannot be read is recorded in ``failures`` and stops alone (``failures.py``).
     ``connections`` (already configured, e.g. by the CLI) replaces the credentials.
     """
@@ -191,7 +191,8 @@ def langfuse_source(
     failures = failures if failures is not None else FailureLog()
 
     def make_reader(connection: Connection, spec: ResourceSpec) -> ResourceReader:
-        return ResourceReader(connection.client, connection.project_id, spec, specs, bounds, privacy, chunk_rows)
+        return ResourceReader(connection.client, connection.project_id, spec, specs, bounds, privacy, chunk_rows,
+                              Concurrency(concurrency))
 
     for name in table_names(api):
         if resources is None or name in resources:

@@ -1,4 +1,10 @@
-"""One API page → one Arrow table, column by column (never row by row into dlt's normaliser)."""
+"""Rows already parsed into Python dicts → one Arrow table, column by column (never row by row into dlt).
+
+The general path from a page to Arrow, and the one that defines the tables' names and types: every
+page whose rows Python holds goes through ``rows_to_table`` (shaped rows, full reads, pages the
+columnar decoder declined). ``columnar.py`` is the fast path for raw JSON bytes of windowed reads;
+it reproduces these rules exactly and falls back to this module when it cannot.
+"""
 
 from __future__ import annotations
 

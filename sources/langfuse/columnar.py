@@ -1,4 +1,4 @@
-"""Pages decoded straight into Arrow by DuckDB's JSON reader: in C++, outside the GIL.
+"""Raw page bytes → Arrow by DuckDB's JSON reader, in C++ outside the GIL (``arrow.py`` takes parsed rows).
 
 Parsing a 1,000-observation page with orjson and building its Arrow table column by column holds
 the GIL for ~25-40 ms: on two cores that, not the network, bounded a sync. DuckDB's reader does both,
@@ -67,7 +67,7 @@ def python_page(content: bytes) -> Page:
 class ColumnarDecoder:
     """Decodes the pages of one read; probes their layout, and learns from pages the Python path decoded.
 
-    Thread-safe in the way the engine uses it: pages are decoded in the prefetch thread and the
+    Thread-safe: pages are decoded in the fetching threads (prefetch, sub-window readers) and the
     layout learned in the consumer; each thread has its own DuckDB connection and scratch file.
     """
 

@@ -15,7 +15,8 @@ import random
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -71,7 +72,12 @@ class RequestPacer:
         self._lock = threading.Lock()
         self._clock, self._sleep = clock, sleep
 
+    @property
+    def requests_per_second(self) -> float | None:
+        return self.max_requests / self.WINDOW_SECONDS if self.max_requests else None
+
     def wait(self) -> None:
+        """Block until a request may start; any number of threads may wait at once."""
         if not self.max_requests:
             return
         while True:
@@ -99,12 +105,38 @@ class RetryPolicy:
 
 @dataclass
 class RequestStats:
+    """What one client sent; counted under a lock, as several threads share the client."""
+
     requests: int = 0
     retries: Counter[str] = field(default_factory=Counter)
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    latency_seconds: float | None = None  # a moving average of answered requests
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def retried(self) -> int:
         return sum(self.retries.values())
+
+    def count_retry(self, reason: str) -> None:
+        with self._lock:
+            self.retries[reason] += 1
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        with self._lock:
+            self.requests += 1
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            elapsed = time.monotonic() - started
+            with self._lock:
+                self.in_flight -= 1
+                previous = self.latency_seconds
+                self.latency_seconds = elapsed if previous is None else 0.8 * previous + 0.2 * elapsed
 
 
 class _Transient(Exception):
@@ -133,7 +165,9 @@ class LangfuseClient:
             base_url=self.host + settings.API_PREFIX,
             auth=httpx.BasicAuth(public_key, secret_key),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
-            limits=httpx.Limits(max_keepalive_connections=8, max_connections=16),
+            # One connection per request in flight (``concurrency.MAX_WORKERS``, a few fan-outs more):
+            # a request waiting for a connection would start later than the pacer counted it.
+            limits=httpx.Limits(max_keepalive_connections=32, max_connections=64),
             headers={"Accept": "application/json", "User-Agent": "langfuse-warehouse"},
         )
 
@@ -159,16 +193,16 @@ class LangfuseClient:
         attempt = 0
         while True:
             self.pacer.wait()
-            self.stats.requests += 1
             try:
-                return self._get_once(path, params, decode, shrinkable)
+                with self.stats.request():
+                    return self._get_once(path, params, decode, shrinkable)
             except _Transient as transient:
                 if attempt >= self.retry.max_retries:
                     raise RetriesExhaustedError(
                         f"GET {self.host}{settings.API_PREFIX}{path} failed {attempt + 1} times; "
                         f"last: {transient.reason}"
                     ) from None
-                self.stats.retries[transient.reason.split(":")[0]] += 1
+                self.stats.count_retry(transient.reason.split(":")[0])
                 wait = transient.wait if transient.wait is not None else self.retry.backoff(attempt)
                 log.info("retrying %s in %.2fs after %s", path, wait, transient.reason)
                 time.sleep(wait)

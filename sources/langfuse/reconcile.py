@@ -19,8 +19,11 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from sources.langfuse import Connection, table_resource
-from sources.langfuse.engine import Privacy, ResourceReader
+from sources.langfuse.concurrency import Concurrency
+from sources.langfuse.engine import ResourceReader
+from sources.langfuse.privacy import Privacy
 from sources.langfuse.specs import ResourceSpec, specs_for
+from sources.langfuse.state import ProjectState
 from sources.langfuse.windows import RunBounds
 
 # The cheapest listing per endpoint. None sends no `fields` parameter:
@@ -38,6 +41,7 @@ LISTING_FIELD_GROUPS: Mapping[str, str | None] = {
 
 # A refetch or listing range is read in one go: its pending/checkpoint machinery is not wanted.
 _NO_CHUNKING = sys.maxsize
+SERIAL = Concurrency(1)
 
 
 def reconciled_tables(api: str, resources: Sequence[str] | None = None) -> list[ListedTable]:
@@ -50,15 +54,15 @@ def reconciled_tables(api: str, resources: Sequence[str] | None = None) -> list[
 
 
 def _range_reader(connection: Connection, spec: ResourceSpec, start: datetime, end: datetime,
-                  privacy: Privacy) -> ResourceReader:
+                  privacy: Privacy, concurrency: Concurrency) -> ResourceReader:
     bounds = RunBounds(run_end=end, since=start, until=end)
     return ResourceReader(connection.client, connection.project_id, spec, {spec.name: spec}, bounds, privacy,
-                          chunk_rows=_NO_CHUNKING)
+                          chunk_rows=_NO_CHUNKING, concurrency=concurrency)
 
 
 def _read_range(reader: ResourceReader) -> Iterator[pa.Table]:
     # A throwaway state: an explicit range read must not move the resource's real watermark.
-    yield from reader.tables({})
+    yield from reader.tables(ProjectState({}))
 
 
 class ListedTable:
@@ -78,7 +82,8 @@ class ListedTable:
     def pages(self, connection: Connection, start: datetime, end: datetime) -> Iterator[pa.Table]:
         """Pages (of ``schema``) of every row Langfuse holds in [start, end), newest event time first."""
         cheap = replace(self._spec, fields=self.listing_fields)
-        for table in _read_range(_range_reader(connection, cheap, start, end, Privacy())):
+        # One request at a time: the comparison cuts the listing into slices in the API's order.
+        for table in _read_range(_range_reader(connection, cheap, start, end, Privacy(), SERIAL)):
             columns = [table[name] if name in table.column_names
                        else pa.nulls(table.num_rows, self.schema.field(name).type) for name in self.schema.names]
             yield pa.Table.from_arrays(columns, schema=self.schema)
@@ -120,7 +125,7 @@ def refetch_source(
         # A closure, not default arguments: dlt would turn those into configuration fields.
         def read() -> Iterator[pa.Table]:
             for r in mine:
-                reader = _range_reader(by_project[r.project_id], spec, r.start, r.end, privacy)
+                reader = _range_reader(by_project[r.project_id], spec, r.start, r.end, privacy, Concurrency())
                 yield from _read_range(reader)
                 counts[spec.name] = counts.get(spec.name, 0) + reader.rows_read
 

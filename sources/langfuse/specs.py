@@ -36,7 +36,7 @@ class ChildRequest:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ResourceSpec:
     name: str  # warehouse table name
     path: str  # below /api/public; {placeholders} are filled from a parent row
@@ -58,7 +58,7 @@ class ResourceSpec:
     # annotation queues arrived late in v3): a 404 means "not on this server", not a failed sync.
     optional: bool = False
     # An offset list served newest first on its window column (the legacy v3 lists): read as first
-    # pages of a shrinking window (``engine.ResourceReader._newest_first``), never by page number.
+    # pages of a shrinking window (``paginators.newest_first_pages``), never by page number.
     newest_first: bool = False
     # Query parameters that order rows sharing one timestamp by a unique key, where the API has them.
     tie_order: Mapping[str, str] = field(default_factory=dict)
@@ -149,51 +149,62 @@ def _run_items(row: dict[str, Any]) -> Iterable[ChildRequest]:
 
 SHARED: tuple[ResourceSpec, ...] = (
     ResourceSpec(
-        "datasets", "/v2/datasets", ("id",), "offset", 100, BOTH,
+        name="datasets", path="/v2/datasets", primary_key=("id",), paging="offset",
+        max_page_size=100, profiles=BOTH,
         columns={"metadata": _JSON, "input_schema": _JSON, "expected_output_schema": _JSON, **_CREATED_UPDATED},
         description="Datasets (full refresh, merged).",
     ),
     ResourceSpec(
-        "dataset_items", "/dataset-items", ("id",), "offset", 100, BOTH,
+        name="dataset_items", path="/dataset-items", primary_key=("id",), paging="offset",
+        max_page_size=100, profiles=BOTH,
         columns={"input": _JSON, "expected_output": _JSON, "metadata": _JSON, "media_references": _JSON,
                  **_CREATED_UPDATED},
         description="Dataset items; the API lists ACTIVE items only.",
     ),
     ResourceSpec(
-        "comments", "/comments", ("id",), "offset", 100, BOTH, columns=_CREATED_UPDATED,
+        name="comments", path="/comments", primary_key=("id",), paging="offset", max_page_size=100,
+        profiles=BOTH, columns=_CREATED_UPDATED,
         description="Comments on traces, observations, sessions and prompts.",
     ),
     ResourceSpec(
-        "prompt_names", "/v2/prompts", ("name",), "offset", 100, BOTH,
-        window=TimeWindow("last_updated_at", "fromUpdatedAt", "toUpdatedAt"), is_table=False,
+        name="prompt_names", path="/v2/prompts", primary_key=("name",), paging="offset",
+        max_page_size=100, profiles=BOTH,
+        window=TimeWindow(
+            cursor_column="last_updated_at", from_param="fromUpdatedAt", to_param="toUpdatedAt"
+        ), is_table=False,
         description="Index of prompt names and their versions changed in the window.",
     ),
     ResourceSpec(
-        "prompts", "/v2/prompts/{promptName}", ("name", "version"), "single", 1, BOTH,
+        name="prompts", path="/v2/prompts/{promptName}", primary_key=("name", "version"), paging="single",
+        max_page_size=1, profiles=BOTH,
         parent="prompt_names", expand=_prompt_versions,
         columns={"version": _BIG, "prompt": _JSON, "config": _JSON, "labels": _JSON, "tags": _JSON,
                  "resolution_graph": _JSON, **_CREATED_UPDATED},
         description="Every version of every prompt, with its content (incremental on updatedAt).",
     ),
     ResourceSpec(
-        "score_configs", "/score-configs", ("id",), "offset", 100, BOTH,
+        name="score_configs", path="/score-configs", primary_key=("id",), paging="offset",
+        max_page_size=100, profiles=BOTH,
         columns={"is_archived": _BOOL, "min_value": _DBL, "max_value": _DBL, "categories": _JSON,
                  **_CREATED_UPDATED},
     ),
     ResourceSpec(
-        "models", "/models", ("id",), "offset", 100, BOTH,
+        name="models", path="/models", primary_key=("id",), paging="offset",
+        max_page_size=100, profiles=BOTH,
         columns={"start_date": _TS, "created_at": _TS, "input_price": _DBL, "output_price": _DBL,
                  "total_price": _DBL, "is_langfuse_managed": _BOOL, "tokenizer_config": _JSON,
                  "prices": _JSON, "pricing_tiers": _JSON},
         description="Model definitions with prices and pricing tiers, Langfuse-managed ones included.",
     ),
     ResourceSpec(
-        "annotation_queues", "/annotation-queues", ("id",), "offset", 100, BOTH,
+        name="annotation_queues", path="/annotation-queues", primary_key=("id",), paging="offset",
+        max_page_size=100, profiles=BOTH,
         columns={"score_config_ids": _JSON, **_CREATED_UPDATED},
         optional=True,
     ),
     ResourceSpec(
-        "annotation_queue_items", "/annotation-queues/{queueId}/items", ("id",), "offset", 100, BOTH,
+        name="annotation_queue_items", path="/annotation-queues/{queueId}/items", primary_key=("id",), paging="offset",
+        max_page_size=100, profiles=BOTH,
         parent="annotation_queues", expand=_queue_items,
         columns={"completed_at": _TS, **_CREATED_UPDATED},
         optional=True,
@@ -204,37 +215,49 @@ SHARED: tuple[ResourceSpec, ...] = (
 
 V4_ONLY: tuple[ResourceSpec, ...] = (
     ResourceSpec(
-        "observations", "/v2/observations", ("trace_id", "id"), "cursor", 1000, V4,
-        window=TimeWindow("start_time", "fromStartTime", "toStartTime"),
+        name="observations", path="/v2/observations", primary_key=("trace_id", "id"), paging="cursor",
+        max_page_size=1000, profiles=V4,
+        window=TimeWindow(
+            cursor_column="start_time", from_param="fromStartTime", to_param="toStartTime"
+        ),
         fields=OBSERVATION_FIELD_GROUPS, columns=OBSERVATION_COLUMNS,
         description="Every observation (span, generation, event, tool, agent…) with all field groups; "
         "traces and sessions are their groupings.",
     ),
     ResourceSpec(
-        "scores", "/v3/scores", ("id",), "cursor", 100, V4,
-        window=TimeWindow("timestamp", "fromTimestamp", "toTimestamp"),
+        name="scores", path="/v3/scores", primary_key=("id",), paging="cursor",
+        max_page_size=100, profiles=V4,
+        window=TimeWindow(
+            cursor_column="timestamp", from_param="fromTimestamp", to_param="toTimestamp"
+        ),
         fields="details,subject,annotation", columns=SCORE_COLUMNS, shape=shapes.score_v3,
         description="Scores of every data type with the typed value split into columns and the subject.",
     ),
     ResourceSpec(
-        "experiments", "/experiments", ("id",), "cursor", 100, V4,
+        name="experiments", path="/experiments", primary_key=("id",), paging="cursor",
+        max_page_size=100, profiles=V4,
         required_from_param="fromStartTime", fields="core,metadata", columns=EXPERIMENT_COLUMNS,
         description="Experiments (dataset runs), read in full: their item counts span all time.",
     ),
     ResourceSpec(
-        "experiment_items", "/experiment-items", ("experiment_id", "id"), "cursor", 100, V4,
-        window=TimeWindow("start_time", "fromStartTime", "toStartTime"),
+        name="experiment_items", path="/experiment-items", primary_key=("experiment_id", "id"), paging="cursor",
+        max_page_size=100, profiles=V4,
+        window=TimeWindow(
+            cursor_column="start_time", from_param="fromStartTime", to_param="toStartTime"
+        ),
         fields="core,dataset,io,metadata,itemMetadata,experimentMetadata", columns=EXPERIMENT_ITEM_COLUMNS,
         description="Experiment items: dataset item × experiment, with the trace that ran it.",
     ),
     ResourceSpec(
-        "evaluators", "/v2/evaluators", ("id",), "cursor", 100, V4,
+        name="evaluators", path="/v2/evaluators", primary_key=("id",), paging="cursor",
+        max_page_size=100, profiles=V4,
         columns={"version": _BIG, "variables": _JSON, "output_definition": _JSON, "model_config": _JSON,
                  "evaluation_rule_count": _BIG, **_CREATED_UPDATED},
         optional=True,
     ),
     ResourceSpec(
-        "evaluation_rules", "/v2/evaluation-rules", ("id",), "cursor", 100, V4,
+        name="evaluation_rules", path="/v2/evaluation-rules", primary_key=("id",), paging="cursor",
+        max_page_size=100, profiles=V4,
         columns={"evaluator": _JSON, "enabled": _BOOL, "sampling": _DBL, "filter": _JSON, "mapping": _JSON,
                  **_CREATED_UPDATED},
         optional=True,
@@ -245,8 +268,11 @@ V4_ONLY: tuple[ResourceSpec, ...] = (
 
 LEGACY_ONLY: tuple[ResourceSpec, ...] = (
     ResourceSpec(
-        "traces", "/traces", ("id",), "offset", 100, LEGACY,
-        window=TimeWindow("timestamp", "fromTimestamp", "toTimestamp"), fields="core,io,metrics",
+        name="traces", path="/traces", primary_key=("id",), paging="offset",
+        max_page_size=100, profiles=LEGACY,
+        window=TimeWindow(
+            cursor_column="timestamp", from_param="fromTimestamp", to_param="toTimestamp"
+        ), fields="core,io,metrics",
         newest_first=True, tie_order={"orderBy": "id.asc"},
         columns={"timestamp": _TS, **_CREATED_UPDATED, "input": _JSON, "output": _JSON, "metadata": _JSON,
                  "tags": _JSON, "public": _BOOL, "bookmarked": _BOOL, "latency": _DBL, "total_cost": _DBL,
@@ -254,26 +280,37 @@ LEGACY_ONLY: tuple[ResourceSpec, ...] = (
         shape=shapes.legacy_trace,
     ),
     ResourceSpec(
-        "observations", "/observations", ("trace_id", "id"), "offset", 100, LEGACY,
-        window=TimeWindow("start_time", "fromStartTime", "toStartTime"), columns=OBSERVATION_COLUMNS,
+        name="observations", path="/observations", primary_key=("trace_id", "id"), paging="offset",
+        max_page_size=100, profiles=LEGACY,
+        window=TimeWindow(
+            cursor_column="start_time", from_param="fromStartTime", to_param="toStartTime"
+        ), columns=OBSERVATION_COLUMNS,
         shape=shapes.legacy_observation, newest_first=True,
     ),
     ResourceSpec(
-        "sessions", "/sessions", ("id",), "offset", 100, LEGACY,
-        window=TimeWindow("created_at", "fromTimestamp", "toTimestamp"), columns={"created_at": _TS},
+        name="sessions", path="/sessions", primary_key=("id",), paging="offset",
+        max_page_size=100, profiles=LEGACY,
+        window=TimeWindow(
+            cursor_column="created_at", from_param="fromTimestamp", to_param="toTimestamp"
+        ), columns={"created_at": _TS},
         newest_first=True,
     ),
     ResourceSpec(
-        "scores", "/v2/scores", ("id",), "offset", 100, LEGACY,
-        window=TimeWindow("timestamp", "fromTimestamp", "toTimestamp"), columns=SCORE_COLUMNS,
+        name="scores", path="/v2/scores", primary_key=("id",), paging="offset",
+        max_page_size=100, profiles=LEGACY,
+        window=TimeWindow(
+            cursor_column="timestamp", from_param="fromTimestamp", to_param="toTimestamp"
+        ), columns=SCORE_COLUMNS,
         shape=shapes.score_v2, newest_first=True,
     ),
     ResourceSpec(
-        "experiments", "/datasets/{datasetName}/runs", ("id",), "offset", 100, LEGACY,
+        name="experiments", path="/datasets/{datasetName}/runs", primary_key=("id",), paging="offset",
+        max_page_size=100, profiles=LEGACY,
         parent="datasets", expand=_dataset_runs, columns=EXPERIMENT_COLUMNS, shape=shapes.legacy_dataset_run,
     ),
     ResourceSpec(
-        "experiment_items", "/dataset-run-items", ("experiment_id", "id"), "offset", 100, LEGACY,
+        name="experiment_items", path="/dataset-run-items", primary_key=("experiment_id", "id"), paging="offset",
+        max_page_size=100, profiles=LEGACY,
         parent="experiments", expand=_run_items, columns=EXPERIMENT_ITEM_COLUMNS,
         shape=shapes.legacy_dataset_run_item,
     ),

@@ -6,20 +6,21 @@ opposite: a watermark that is the run's frozen upper bound (``run_end``) whether
 arrived, a look-back below it for late upserts, and a checkpoint inside a long backfill. The state
 lives in dlt's resource state, so it is committed atomically with the rows of the same load.
 
-State per resource and project::
-
-    {"synced_until": ISO,                             # everything before it has been read
-     "pending": {"from": ISO, "to": ISO, "until": ISO}}  # a range still being read, newest first;
-                                                        # "to" shrinks as chunks commit
+The state they read and write is laid out in ``state.py``: a watermark and the parts of a range
+still pending (a long backfill is committed in chunks; with sub-windows read concurrently, several
+disjoint parts of it may be left when a chunk commits).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sources.langfuse import settings
+
+if TYPE_CHECKING:
+    from sources.langfuse.state import ProjectState
 
 ONE_MS = timedelta(milliseconds=1)
 
@@ -54,66 +55,109 @@ class RunBounds:
         return self.since is not None or self.until is not None
 
 
+Range = tuple[datetime, datetime]  # closed-open [start, end)
+
+
 @dataclass
 class Window:
+    """The time range a run reads: ``ranges`` (newest first) are its parts not read yet."""
+
     start: datetime
-    end: datetime  # exclusive; shrinks as chunks are committed
     until: datetime  # the watermark once the whole range is read
     explicit: bool
+    ranges: list[Range] = field(default_factory=list)
 
-    def to_state(self) -> dict[str, str | bool]:
-        return {"from": format_ts(self.start), "to": format_ts(self.end), "until": format_ts(self.until),
-                "explicit": self.explicit}
+    @property
+    def end(self) -> datetime:
+        """The newest instant still to read (exclusive)."""
+        return max(end for _, end in self.ranges)
+
+    @property
+    def unread(self) -> float:
+        """Seconds of event time still to read."""
+        return sum((end - start).total_seconds() for start, end in self.ranges)
+
+    def to_state(self) -> dict[str, Any]:
+        return {"from": format_ts(self.start), "until": format_ts(self.until), "explicit": self.explicit,
+                "ranges": [[format_ts(s), format_ts(e)] for s, e in self.ranges], "to": format_ts(self.end)}
+
+    @classmethod
+    def from_state(cls, pending: dict[str, Any]) -> Window:
+        if "ranges" in pending:
+            ranges = [(parse_ts(s), parse_ts(e)) for s, e in pending["ranges"]]
+        else:  # written before sub-windows: one range [from, to), its "to" shrinking as chunks committed
+            ranges = [(parse_ts(pending["from"]), parse_ts(pending["to"]))]
+        return cls(parse_ts(pending["from"]), parse_ts(pending["until"]), bool(pending.get("explicit")), ranges)
 
 
-def plan_window(state: dict[str, Any], bounds: RunBounds) -> Window | None:
+def plan_window(state: ProjectState, bounds: RunBounds) -> Window | None:
     """The range to read now, continuing an interrupted one first; None when there is nothing new."""
     upper = floor_ms(min(bounds.until or bounds.run_end, bounds.run_end))
-    pending = state.get("pending")
-    if pending and _continues(pending, bounds, upper):
-        return Window(parse_ts(pending["from"]), parse_ts(pending["to"]), parse_ts(pending["until"]),
-                      bool(pending.get("explicit")))
+    pending = state.pending
+    if pending is not None and _continues(pending, bounds, upper):
+        return pending
     if bounds.since is not None:
         lower = bounds.since
-    elif state.get("synced_until"):
-        lower = parse_ts(state["synced_until"]) - bounds.lookback
+    elif state.synced_until is not None:
+        lower = state.synced_until - bounds.lookback
     else:
         lower = settings.EARLIEST_DATA
     if lower >= upper:
         return None
-    return Window(lower, upper, upper, bounds.explicit)
+    return Window(lower, upper, bounds.explicit, [(lower, upper)])
 
 
-def _continues(pending: dict[str, Any], bounds: RunBounds, upper: datetime) -> bool:
+def _continues(pending: Window, bounds: RunBounds, upper: datetime) -> bool:
     """An interrupted range resumes unless the user now asks for a different explicit range."""
     if not bounds.explicit:
         return True
-    same_start = bounds.since is None or parse_ts(pending["from"]) == bounds.since
-    return bool(pending.get("explicit")) and same_start and parse_ts(pending["until"]) == upper
+    same_start = bounds.since is None or pending.start == bounds.since
+    return pending.explicit and same_start and pending.until == upper
 
 
-def complete_window(state: dict[str, Any], window: Window) -> None:
-    state.pop("pending", None)
-    previous = state.get("synced_until")
+def complete_window(state: ProjectState, window: Window) -> None:
+    state.pending = None
+    previous = state.synced_until
     if previous is None:
         if not window.explicit or window.start <= settings.EARLIEST_DATA:
-            state["synced_until"] = format_ts(window.until)
+            state.synced_until = window.until
         return
     # An explicit backfill moves the watermark only when it joins on to what was already read.
-    if window.start <= parse_ts(previous) and window.until > parse_ts(previous):
-        state["synced_until"] = format_ts(window.until)
+    if window.start <= previous and window.until > previous:
+        state.synced_until = window.until
 
 
-def checkpoint_window(state: dict[str, Any], window: Window, oldest_seen: datetime) -> bool:
-    """After a chunk committed newest-first, shrink the range to what is still unread.
+def checkpoint_window(state: ProjectState, window: Window, unread: list[Range]) -> bool:
+    """After a chunk committed, keep only the ``unread`` parts of the window as pending.
 
-    Rows at exactly ``oldest_seen`` may continue on the next page, so the new bound keeps that
-    millisecond (they are read again and merged). Returns False when the range cannot shrink (a chunk
-    of rows that all share one timestamp): the caller then keeps reading instead of stopping.
+    The watermark does not move: it jumps to ``until`` once no part is left, so a crash at any
+    point resumes exactly at what was committed. Returns False when nothing was read to the end
+    (every part still whole: a chunk of rows sharing one timestamp): the caller keeps reading.
     """
-    new_end = floor_ms(oldest_seen) + ONE_MS
-    if new_end >= window.end:
+    unread = merged(unread)
+    if sum((e - s).total_seconds() for s, e in unread) >= window.unread:
         return False
-    window.end = new_end
-    state["pending"] = window.to_state()
+    window.ranges = unread
+    state.pending = window if unread else None
     return True
+
+
+def unread_below(start: datetime, end: datetime, oldest_seen: datetime | None) -> Range | None:
+    """What is left of [start, end) read newest first down to ``oldest_seen``.
+
+    Rows at exactly ``oldest_seen`` may continue on the next page, so that millisecond stays unread
+    (its rows are read again and merged on their keys).
+    """
+    new_end = end if oldest_seen is None else min(end, floor_ms(oldest_seen) + ONE_MS)
+    return (start, new_end) if new_end > start else None
+
+
+def merged(ranges: list[Range]) -> list[Range]:
+    """Ranges joined where they touch, newest first."""
+    out: list[Range] = []
+    for start, end in sorted(ranges, key=lambda r: r[0], reverse=True):
+        if out and end >= out[-1][0]:
+            out[-1] = (min(start, out[-1][0]), max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out

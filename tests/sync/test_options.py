@@ -7,7 +7,7 @@ import duckdb
 from simulator import Simulator
 from simulator.generator import generate
 from sources.langfuse import LangfuseProject
-from sources.langfuse.engine import Privacy
+from sources.langfuse.privacy import Privacy
 from tests.sync.helpers import count, differences, sync, table_rows
 
 

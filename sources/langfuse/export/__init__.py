@@ -28,11 +28,12 @@ import pyarrow.compute as pc
 from dlt.sources import DltResource
 
 from sources.langfuse import table_resource
-from sources.langfuse.engine import Privacy, _batched
+from sources.langfuse.engine import batched
 from sources.langfuse.export.columns import TABLES
 from sources.langfuse.export.manifest import ExportFile, Manifest
 from sources.langfuse.export.reader import ExportFileReader, conform
 from sources.langfuse.export.storage import redact
+from sources.langfuse.privacy import Privacy
 from sources.langfuse.quoting import identifier
 from sources.langfuse.settings import DEFAULT_CHUNK_ROWS, ITEM_ROWS
 from sources.langfuse.specs import ResourceSpec, specs_for
@@ -75,7 +76,7 @@ def _resource(spec: ResourceSpec, fs, manifests: Sequence[Manifest], url: str, p
                 project_state = state.setdefault("projects", {}).setdefault(project_id, {})
                 mine = [m for m in manifests if m.project_id == project_id]
                 load = _ManifestLoad(spec, reader, project_state, url, privacy)
-                yield from _batched(load.tables(mine, chunk_rows), ITEM_ROWS)
+                yield from batched(load.tables(mine, chunk_rows), ITEM_ROWS)
         finally:
             reader.close()
 
@@ -126,10 +127,10 @@ class _ManifestLoad:
             self.rows += rows
             self.export["rows"] = self.export.get("rows", 0) + rows
             if self.rows >= chunk_rows and index + 1 < len(todo):
-                self.state["more_pending"] = True
+                self.export["pending"] = True  # more manifests: another load (``state.SyncState.has_pending``)
                 break
         else:
-            self.state["more_pending"] = False
+            self.export["pending"] = False
         yield from self._newest_of_held()
         self.state["last_run_rows"] = self.rows
         self.state["last_run_at"] = datetime.now(UTC).isoformat()

@@ -1,0 +1,271 @@
+"""Several requests of one read in flight at once: sub-windows of a time range, and child fan-out.
+
+A distant server answers a page in hundreds of milliseconds to seconds, so one request at a time
+reaches a few percent of a plan's rate limit. Two ways to keep ``workers`` requests in flight, every
+one of them paced by the client's one ``RequestPacer``:
+
+- ``SubWindowReads``: a windowed resource's range is cut into closed-open sub-windows, each read
+  newest first with its own cursor (or first pages) by a worker thread: first in equal parts, then,
+  whenever a worker is idle, the sub-window with the most rows left (guessed from the density of its
+  pages so far) gives away its older half, so however the rows are spread in time (a backfill from
+  2023 whose rows are all from last week) the workers end up sharing them. The sub-window keeps ``[mid, end)`` and stops once its pages pass below ``mid``; the new one
+  reads ``[start, mid)``. A row at exactly ``mid`` belongs to one side only, by construction.
+- ``fan_out``: the children of a parent's rows (prompt versions, queue items, run items) read by the
+  workers, in order, at most ``workers`` at a time.
+
+Memory stays bounded: pages wait in a small queue (a worker blocks on a full queue),
+and the ``ChunkGate`` stops fetching at a chunk whatever the number of workers. Only the consumer
+thread (the one dlt iterates) touches the warehouse-facing state: it counts rows, knows what each
+sub-window has delivered, and decides the checkpoint from that (``unread``).
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sources.langfuse.http import LangfuseClient
+from sources.langfuse.memory import release_freed_memory
+from sources.langfuse.windows import Range, floor_ms, unread_below
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Without a plan there is no rate to saturate: enough requests in flight to hide the latency of a
+# distant server, few enough for a self-hosted one to serve beside its own traffic.
+DEFAULT_WORKERS = 8
+# With a plan: as many as its rate needs at the latency observed, but never more than this.
+MAX_WORKERS = 24
+# A sub-window shorter than this is not cut again: a request per half would cost more than it saves.
+MIN_SPLIT = timedelta(seconds=1)
+
+
+@dataclass
+class Concurrency:
+    """How many requests of one read may be in flight: fixed (``--concurrency N``) or automatic."""
+
+    fixed: int | None = None
+
+    def workers(self) -> int:
+        """Threads to start: the most this read can ever use."""
+        return self.fixed or MAX_WORKERS
+
+    def target(self, client: LangfuseClient) -> int:
+        """Requests to keep in flight now. Automatic: a plan's rate times the latency observed
+        (Little's law), with a margin for jitter; without a plan, ``DEFAULT_WORKERS``."""
+        if self.fixed:
+            return self.fixed
+        per_second = client.pacer.requests_per_second
+        if per_second is None:
+            return DEFAULT_WORKERS
+        latency = client.stats.latency_seconds
+        if latency is None:
+            return 2  # nothing observed yet: start gently, the first pages tell
+        return max(1, min(MAX_WORKERS, math.ceil(per_second * latency * 1.25)))
+
+
+@dataclass(eq=False)
+class SubWindow:
+    """One closed-open part of a range, read newest first by one worker."""
+
+    start: datetime  # rises when an idle worker takes the older half (under ``_lock``)
+    end: datetime
+    fetched_rows: int = 0  # the worker's: rows fetched, and the oldest time they reached
+    fetched_oldest: datetime | None = None
+    delivered_oldest: datetime | None = None  # the consumer's: the oldest row it has handed on
+    done: bool = False  # every page delivered (the consumer's)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def lower(self) -> datetime:
+        with self._lock:
+            return self.start
+
+    def fetched(self, rows: int, oldest: datetime | None) -> None:
+        with self._lock:
+            self.fetched_rows += rows
+            if oldest is not None:
+                self.fetched_oldest = oldest
+
+    def unread(self) -> Range | None:
+        return None if self.done else unread_below(self.start, self.end, self.delivered_oldest)
+
+    def rows_left(self) -> float:
+        """Rows still to fetch, guessed from the density of those fetched so far (0 before any)."""
+        with self._lock:
+            if self.fetched_oldest is None:
+                return 0.0
+            read = (self.end - self.fetched_oldest).total_seconds()
+            left = (self.fetched_oldest - self.start).total_seconds()
+            return self.fetched_rows * left / max(read, 0.001)
+
+    def split(self) -> SubWindow | None:
+        """Give away the older half of what is left to fetch; None when too little time is left."""
+        with self._lock:
+            frontier = self.end if self.fetched_oldest is None else floor_ms(self.fetched_oldest)
+            mid = floor_ms(self.start + (frontier - self.start) / 2)
+            if mid - self.start < MIN_SPLIT / 2 or frontier - mid < MIN_SPLIT / 2:
+                return None
+            older = SubWindow(self.start, mid)
+            self.start = mid
+            return older
+
+
+_DONE = object()
+
+
+class SubWindowReads:
+    """Reads ``ranges`` as sub-windows on ``pool``; ``tables()`` yields their pages as Arrow tables.
+
+    ``fetch(range)`` yields the pages of one sub-window (its own paginator); ``to_table`` converts a
+    page (in the worker, so conversion runs beside the downloads). ``target()`` says how many
+    sub-windows to keep in flight.
+    """
+
+    def __init__(self, ranges: Iterable[Range], fetch: Callable[[Range], Iterator[object]],
+                 to_table: Callable[[object], pa.Table], cursor_column: str, pool: ThreadPoolExecutor,
+                 target: Callable[[], int], depth: int, min_split_rows: int,
+                 on_stop: Callable[[], None] = lambda: None):
+        self._on_stop = on_stop  # wakes workers the fetch itself may hold (the chunk gate)
+        self._fetch, self._to_table, self._cursor_column = fetch, to_table, cursor_column
+        self._pool, self._target = pool, target
+        self._pages: queue.Queue = queue.Queue(maxsize=max(2, depth))
+        self._stop = threading.Event()
+        self._min_split_rows = min_split_rows
+        self._windows = [SubWindow(start, end) for start, end in self._first_cut(list(ranges))]
+        self._active: list[SubWindow] = []
+        self._futures: list[Future] = []
+        self.delivered = 0  # rows handed on (the consumer's count, for the chunk decision)
+
+    def unread(self) -> list[Range]:
+        """What is left of the range: each sub-window below the oldest row it delivered."""
+        return [part for window in self._windows if (part := window.unread()) is not None]
+
+    def tables(self) -> Iterator[pa.Table]:
+        try:
+            for window in list(self._windows):
+                self._start(window)
+            while self._active:
+                window, table, error = self._pages.get()
+                if table is _DONE:
+                    if error is not None:
+                        raise error
+                    window.done = True
+                    self._active.remove(window)
+                    self._split_for_idle_workers()
+                    continue
+                self.delivered += table.num_rows
+                if table.num_rows:
+                    oldest = pc.min(table[self._cursor_column]).as_py()
+                    if window.delivered_oldest is None or oldest < window.delivered_oldest:
+                        window.delivered_oldest = oldest
+                yield table
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the workers (each finishes at most the request it is in) and wait for them."""
+        self._stop.set()
+        self._on_stop()
+        while any(not f.done() for f in self._futures):
+            try:
+                self._pages.get(timeout=0.05)  # unblock a worker waiting on a full queue
+            except queue.Empty:
+                pass
+        self._futures.clear()
+        release_freed_memory()  # a finished read frees its pages: give them back before the load
+
+    # --- the consumer's scheduling ----------------------------------------------------------------
+
+    def _start(self, window: SubWindow) -> None:
+        self._active.append(window)
+        self._futures.append(self._pool.submit(self._read, window))
+
+    def _split_for_idle_workers(self) -> None:
+        """Keep ``target()`` sub-windows in flight by cutting the one with the most rows left in two.
+
+        Only once its pages tell how dense it is, and only when both halves hold pages' worth: a cut
+        costs a request, and an empty half (a backfill's years without data) would cost more cuts.
+        """
+        while len(self._active) < self._target():
+            fullest = max(self._active, key=SubWindow.rows_left, default=None)
+            if fullest is None or fullest.rows_left() < self._min_split_rows:
+                return
+            older = fullest.split()
+            if older is None:
+                return
+            self._windows.append(older)
+            self._start(older)
+
+    def _first_cut(self, ranges: list[Range]) -> list[Range]:
+        """The range cut into ``target()`` equal parts before anything is known of its rows."""
+        wanted = self._target()
+        if len(ranges) >= wanted:
+            return ranges
+        start, end = max(ranges, key=lambda r: r[1] - r[0])
+        step = (end - start) / (wanted - len(ranges) + 1)
+        if step < MIN_SPLIT:
+            return ranges
+        bounds = [end] + [floor_ms(end - step * i) for i in range(1, wanted - len(ranges) + 1)] + [start]
+        cut = list(zip(bounds[1:], bounds[:-1], strict=True))
+        return [r for r in ranges if r != (start, end)] + cut
+
+    # --- a worker ---------------------------------------------------------------------------------
+
+    def _read(self, window: SubWindow) -> None:
+        pages = self._fetch((window.lower(), window.end))
+        try:
+            for page in pages:
+                table = self._to_table(page)
+                oldest = pc.min(table[self._cursor_column]).as_py() if table.num_rows else None
+                window.fetched(table.num_rows, oldest)
+                if not self._put((window, table, None)):
+                    return
+                # Newest first: once a page reaches below the sub-window (an idle worker took the older
+                # half), every later page belongs to the other one. Rows of this page below the bound
+                # are kept: they are in the range, and the key dedup drops the second copy.
+                if oldest is not None and oldest < window.lower():
+                    break
+            self._put((window, _DONE, None))
+        except BaseException as error:  # handed to the consumer, who raises it in its own thread
+            self._put((window, _DONE, error))
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()
+
+    def _put(self, entry: tuple) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._pages.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False  # the consumer has gone
+
+
+def fan_out(pool: ThreadPoolExecutor, read: Callable[[T], R], items: Iterable[T], in_flight: Callable[[], int]
+            ) -> Iterator[R]:
+    """``read(item)`` for every item on ``pool``, at most ``in_flight()`` at a time, results in order."""
+    pending: list[Future] = []
+    try:
+        for item in items:
+            pending.append(pool.submit(read, item))
+            while len(pending) >= max(1, in_flight()):
+                yield pending.pop(0).result()
+        while pending:
+            yield pending.pop(0).result()
+    finally:
+        for future in pending:
+            future.cancel()
+        for future in pending:
+            if not future.cancelled():
+                future.exception()  # wait: it may be using the client the caller closes next
