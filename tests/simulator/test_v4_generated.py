@@ -87,3 +87,27 @@ def test_offset_paged_resources_answer_over_generated_data(http, path):
     response = http.get(path)
     assert response.status_code == 200, response.text
     assert "totalItems" in response.json()["meta"]
+
+
+def test_the_specs_unstable_evaluators_and_rules_describe_the_same_rows_as_v2(generated, http):
+    """/unstable pages by page/limit in HEAD's orders and resolves what v2 leaves to the client: the
+    evaluator's rule count, a rule's evaluator, target, effective status and mapping."""
+    pages = [http.get("/api/public/unstable/evaluators", params={"page": p, "limit": 3}).json() for p in (1, 2)]
+    evaluators = [row for page in pages for row in page["data"]]
+    assert pages[0]["meta"] == {"page": 1, "limit": 3, "totalItems": 4, "totalPages": 2}
+    assert [e["name"] for e in evaluators] == sorted(e["name"] for e in generated.store.evaluators)
+    v2 = {row["id"]: row for row in generated.store.evaluators}
+    for evaluator in evaluators:
+        assert evaluator["evaluationRuleCount"] == len(v2[evaluator["id"]]["evaluationRuleAssignments"])
+    rules = http.get("/api/public/unstable/evaluation-rules").json()["data"]
+    assert [r["createdAt"] for r in rules] == sorted((r["createdAt"] for r in rules), reverse=True)
+    by_name = {rule["name"]: rule for rule in rules}
+    judged = by_name["Judge production generations"]
+    assert judged["evaluator"] == judged["evaluators"][0]["evaluator"]
+    assert judged["evaluator"]["name"] == "Helpfulness judge" and judged["target"] == "observation"
+    # evaluators[0] has no override: the effective mapping is the evaluator's default.
+    assert judged["mapping"] == v2[judged["evaluator"]["id"]]["variableMapping"]
+    assert by_name["Experiment accuracy"]["target"] == "experiment"
+    assert by_name["Tone on web chats (disabled)"]["status"] == "inactive"
+    missing = http.get("/api/public/unstable/evaluation-rules/nope")
+    assert missing.status_code == 404 and missing.json()["code"] == "resource_not_found"
