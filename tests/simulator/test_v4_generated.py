@@ -111,3 +111,27 @@ def test_the_specs_unstable_evaluators_and_rules_describe_the_same_rows_as_v2(ge
     assert by_name["Tone on web chats (disabled)"]["status"] == "inactive"
     missing = http.get("/api/public/unstable/evaluation-rules/nope")
     assert missing.status_code == 404 and missing.json()["code"] == "resource_not_found"
+
+
+def test_metadata_is_served_as_langfuse_stores_it_strings_parsed_and_long_objects_cut(generated, http):
+    """Metadata is stored as strings: the API parses each value that parses ("2" is served as 2) and cuts
+    each to 200 characters, so an object longer than that arrives as a string, a type change per row."""
+    served = {}
+    cursor = None
+    while True:
+        page = http.get("/api/public/v2/observations",
+                        params={"fields": "core,metadata", "limit": 1000, **({"cursor": cursor} if cursor else {})}).json()
+        served |= {(row["traceId"], row["id"]): row["metadata"] for row in page["data"]}
+        if not (cursor := page["meta"].get("cursor")):
+            break
+    attempts = [(o, served[(o["traceId"], o["id"])]) for o in generated.store.observations
+                if "attempt" in (o.get("metadata") or {})]
+    assert {o["metadata"]["attempt"] for o, _ in attempts} == {"1", "2"}
+    assert all(metadata["attempt"] == int(o["metadata"]["attempt"]) for o, metadata in attempts)
+    requests = [(o, served[(o["traceId"], o["id"])]) for o in generated.store.observations
+                if isinstance((o.get("metadata") or {}).get("request"), dict)]
+    assert requests
+    for _, metadata in requests:
+        assert isinstance(metadata["request"], str) and len(metadata["request"]) == 200
+        assert metadata["request"].startswith('{"http":{')
+    assert all(isinstance(metadata["app"], dict) for o, metadata in requests)  # short objects stay objects
