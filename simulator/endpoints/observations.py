@@ -164,6 +164,14 @@ def _expanded(value: Any) -> Any:
     return _parsed(value) if isinstance(value, str) else value
 
 
+def parse_metadata(metadata: Any) -> Any:
+    """Every value as the API parses it, none cut: what ``expandMetadata`` of every key, or the blob-storage
+    export read as the API serves it, gives."""
+    if not isinstance(metadata, dict):
+        return metadata
+    return {key: _expanded(value) for key, value in metadata.items()}
+
+
 def cut_metadata(metadata: Any) -> Any:
     if not isinstance(metadata, dict):
         return metadata

@@ -42,7 +42,20 @@ def test_dataset_items_list_only_active_items_last_edited_first(client):
 def test_dataset_item_version_needs_a_dataset_name(client, spec):
     assert client.get("/api/public/dataset-items", params={"version": spec.at(2)}).status_code == 400
     at_two = client.get("/api/public/dataset-items", params={"version": spec.at(2), "datasetName": "ds-1"})
-    assert sorted(ids(at_two)) == ["item-0", "item-1"]
+    assert ids(at_two) == ["item-2", "item-1", "item-0"]
+
+
+def test_a_versioned_read_sees_the_items_as_they_were_archived_ones_included(client, spec):
+    """``version`` is a point in time (valid_from <= version < valid_to): item-2, created at 2 s and
+    archived at 98 s, was an ACTIVE item in between; item-3 did not exist yet at 2.5 s."""
+    def at(seconds: float) -> list[dict]:
+        return client.get("/api/public/dataset-items", params={"version": spec.at(seconds), "datasetName": "ds-1"}).json()["data"]
+
+    then = {row["id"]: row for row in at(2.5)}
+    assert set(then) == {"item-0", "item-1", "item-2"}
+    assert then["item-2"]["status"] == "ACTIVE"
+    assert [row["id"] for row in at(98.5)] == ["item-3", "item-1", "item-0"]  # archived by then; item-3 edited at 97 s
+    assert "item-2" in {row["id"] for row in at(97.5)}
 
 
 def test_comments_are_strict_and_want_an_upper_case_object_type(client):
