@@ -141,3 +141,15 @@ def test_names_in_folders_are_found_from_their_percent_encoded_path(fresh_sim, f
     fresh_sim.store.prompts.append({**fresh_sim.store.prompts[-1], "name": "folder/qa"})
     fresh_sim.store.bump()
     assert fresh_client.get("/api/public/v2/prompts/folder%2Fqa").json()["name"] == "folder/qa"
+
+
+def test_comments_come_in_heap_order_an_edited_one_after_the_rest(fresh_sim, fresh_client, spec):
+    """No ORDER BY (guide: Postgres order is undefined): rows as last written, so an edit moves a
+    comment to the end, across the offsets of a client paging meanwhile."""
+    before = ids(fresh_client.get("/api/public/comments"))
+    assert before == ["comment-0", "comment-1", "comment-2"]
+    with fresh_sim.store.lock:
+        fresh_sim.store.comments = [row if row["id"] != "comment-0" else {**row, "updatedAt": spec.at(50)}
+                                    for row in fresh_sim.store.comments]
+        fresh_sim.store.bump()
+    assert ids(fresh_client.get("/api/public/comments")) == ["comment-1", "comment-2", "comment-0"]
