@@ -52,7 +52,9 @@ def main() -> None:
             print(f"export written in {time.perf_counter() - started:.0f}s: {written.stdout.strip()}")
         size = sum(p.stat().st_size for p in export_dir.rglob("*.parquet"))
         print(f"Parquet files: {size / 2**20:.0f} MB")
-        with SimulatorProcess(traces=traces, seed=args.seed) as sim:
+        # Without latency: both paths pay the same local load, and the figures stay comparable with the
+        # earlier runs (against Cloud's latency the serial API path is far slower: benchmarks/concurrency.py).
+        with SimulatorProcess(traces=traces, seed=args.seed, latency="off") as sim:
             (work / "api").mkdir()
             (work / "export-run").mkdir()
             api = run_child(sync_command(work / "api"), sim.base_url)

@@ -29,13 +29,18 @@ def free_port() -> int:
 
 
 class SimulatorProcess:
-    """``python -m simulator serve`` on a free port; a context manager that stops it."""
+    """``python -m simulator serve`` on a free port; a context manager that stops it.
 
-    def __init__(self, traces: int, plan: str | None = None, seed: int = 42):
+    It answers with Langfuse Cloud's latency (``--latency realistic``: ~800 ms for a full observations
+    page) unless a benchmark says otherwise and why: a sync that looks fast against a server on the same
+    machine can still reach a few percent of its plan against the real one.
+    """
+
+    def __init__(self, traces: int, plan: str | None = None, seed: int = 42, latency: str = "realistic"):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "simulator", "serve", "--port", str(self.port),
-                   "--traces", str(traces), "--seed", str(seed)]
+                   "--traces", str(traces), "--seed", str(seed), "--latency", latency]
         if plan:
             command += ["--plan", plan]
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -60,6 +65,12 @@ class SimulatorProcess:
 
     def stats(self) -> dict:
         return httpx.get(f"{self.base_url}/_sim/stats", auth=KEYS, timeout=30).json()
+
+    def control(self, path: str, body: dict) -> dict:
+        """POST ``/_sim/{path}`` (e.g. "latency", "rate-limit", "stats/reset"); the answer's JSON."""
+        response = httpx.post(f"{self.base_url}/_sim/{path}", json=body, auth=KEYS, timeout=30)
+        response.raise_for_status()
+        return response.json()
 
     def observations_served(self) -> int:
         return sum(n for route, n in self.stats()["rowsServed"].items() if "observations" in route)
@@ -87,8 +98,8 @@ class ChildRun:
 SYNC_MODULE = "pipelines.cli"
 
 
-def sync_command(workdir: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", SYNC_MODULE, "sync", "--api", "v4", "--resources", "observations",
+def sync_command(workdir: Path, *extra: str, resources: str = "observations") -> list[str]:
+    return [sys.executable, "-m", SYNC_MODULE, "sync", "--api", "v4", "--resources", resources,
             "--settle-delay", "0s", "--database", str(workdir / "warehouse.duckdb"),
             "--pipelines-dir", str(workdir / "dlt"), *extra]
 

@@ -54,7 +54,10 @@ def main() -> None:
     parser.add_argument("--traces", type=int, default=125_000)
     args = parser.parse_args()
     print(f"machine: {machine()}; date: {date.today()}")
-    with SimulatorProcess(args.traces, plan="pro") as sim, tempfile.TemporaryDirectory() as tmp:
+    # Without latency: this measures the pacer against a server that answers at once (a page in a few
+    # ms, so one request in flight is enough to reach the plan). With Cloud's latency, several requests
+    # must be in flight: benchmarks/concurrency.py.
+    with SimulatorProcess(args.traces, plan="pro", latency="off") as sim, tempfile.TemporaryDirectory() as tmp:
         samples: list[tuple[float, int, int]] = []
         stop = threading.Event()
         sampler = threading.Thread(target=sample, args=(sim, stop, samples), daemon=True)

@@ -22,10 +22,11 @@ from simulator.control import (
     update_score,
 )
 from simulator.faults import FaultPlan
+from simulator.latency import Latency
 from simulator.store import Store
 from simulator.unkind import Unkindness
 
-__all__ = ["Simulator", "Store", "FaultPlan", "Unkindness"]
+__all__ = ["Simulator", "Store", "FaultPlan", "Unkindness", "Latency"]
 
 
 def _generated_store(seed: int, traces: int) -> Store:
@@ -49,9 +50,12 @@ class Simulator:
         store: Store | None = None,
         plan: str | None = None,
         unkind: Unkindness | dict[str, Any] | None = None,
+        latency: Latency | str | dict[str, Any] | None = None,
     ):
         """``unkind``: switches of ``simulator.unkind.Unkindness`` (all on by default, like Langfuse),
-        e.g. ``{"ingestion_lag_seconds": 0}``, or ``Unkindness.kind()`` for none of them."""
+        e.g. ``{"ingestion_lag_seconds": 0}``, or ``Unkindness.kind()`` for none of them.
+        ``latency``: how long answers take (``simulator.latency``): off by default, so tests stay fast;
+        ``"realistic"`` for Langfuse Cloud's (~800 ms a full observations page), or a ``Latency``."""
         from simulator.server import ServerState
 
         self.seed, self.traces, self.host, self.port = seed, traces, host, port
@@ -64,6 +68,7 @@ class Simulator:
             unkind=Unkindness.of(unkind),
         )
         self._state.limiter.set_plan(plan)
+        self._state.latency.set(latency)
         self._server = None
         self._thread = None
 
@@ -139,6 +144,15 @@ class Simulator:
     def set_max_rpm(self, max_rpm: int | None) -> None:
         """One flat budget of ``max_rpm`` requests per minute; None switches it off."""
         self._state.limiter.set_max_rpm(max_rpm)
+
+    @property
+    def latency(self) -> Latency:
+        return self._state.latency.latency
+
+    def set_latency(self, latency: Latency | str | dict[str, Any] | None) -> Latency:
+        """Change how long answers take on a running simulator: a preset ("off", "realistic"), a
+        ``Latency``, or a ``/_sim/latency`` body such as ``{"baseMs": 50}``."""
+        return self._state.latency.set(latency)
 
     @property
     def stats(self) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""``python -m simulator serve --port 8787 --seed 42 --traces 200 [--api v4|legacy] [--plan pro] [--kind all]``;
+"""``python -m simulator serve --port 8787 --seed 42 --traces 200 [--api v4|legacy] [--plan pro] [--kind all]
+[--latency realistic]``;
 ``python -m simulator export DIR --traces 200 [--format parquet|json|jsonl|csv]``."""
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SWITCHES",
         help="switch these of Langfuse's unkindnesses off (comma-separated, or 'all'): "
         "unstable_ties, short_pages, response_cap_bytes, ingestion_lag_seconds, running_then_complete",
+    )
+    serve.add_argument(
+        "--latency",
+        choices=("off", "realistic"),
+        default="off",
+        help="how long answers take: off (as fast as the machine), or realistic (Langfuse Cloud's: "
+        "~800 ms for a 1,000-row observations page with every field group); tune with POST /_sim/latency",
     )
     export = commands.add_parser("export", help="write the data as Langfuse's blob-storage export writes it")
     export.add_argument("url", help="a folder, or s3://… (storage options from fsspec's own env vars)")
@@ -70,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         plan=args.plan,
         unkind=Unkindness().switched_off(args.kind),
+        latency=args.latency,
     ).start()
     store = simulator.store
     print(

@@ -190,6 +190,11 @@ def _dispatch(state: ServerState, method: str, path: str, body: dict[str, Any]) 
         else:
             state.limiter.set_plan(body.get("plan"))
         return {"plan": state.limiter.plan, "maxRpm": body.get("maxRpm")}
+    if path == "/_sim/latency":
+        if method == "POST":
+            return state.latency.set(body).to_json()
+        if method == "GET":
+            return state.latency.latency.to_json()
     if path == "/_sim/unkindness":
         if method == "POST":
             return set_unkindness(state, body)

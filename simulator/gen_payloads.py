@@ -15,6 +15,19 @@ from simulator.gen_common import json_text
 
 HEAVY_IO_RATE = 1 / 2000
 LONG_METADATA_RATE = 0.35
+# Every Nth root span logs the upstream HTTP request as an object whose JSON is over the API's 200-character
+# cut: the API serves it cut, as a string (a type change per row). A counter, not a draw, so adding it left
+# the rest of the data set as it was; the objects are shared, not copied.
+REQUEST_METADATA_EVERY = 9
+_REQUEST_METADATA = [
+    {"http": {"method": "POST", "route": route, "status": 200,
+              "user_agent": f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) {browser}",
+              "forwarded_for": "10.24.3.17, 172.31.0.4", "accept_language": "en-GB,en;q=0.9,de;q=0.8"}}
+    for route, browser in (("/api/chat", "Chrome/131.0.0.0 Safari/537.36"), ("/api/ask", "Firefox/133.0"),
+                           ("/v1/assistant/answer", "Edg/131.0.2903.86"))
+]
+# OTel attributes arrive as strings: "2" is stored as the string 2 and served JSON-parsed, as the number 2.
+_ATTEMPTS = ("1", "1", "1", "2")
 
 
 class PayloadFactory:
@@ -23,6 +36,7 @@ class PayloadFactory:
         self._memo: dict[tuple, str] = {}
         self._long_values = [text.long_text(rng) for _ in range(48)]
         self._heavy_left = 1  # guarantee one heavy payload in every data set, however small
+        self._served = 0  # payloads built so far: picks the counter-based metadata above
 
     def _memo_json(self, key: tuple, build: Any) -> str:
         value = self._memo.get(key)
@@ -44,6 +58,7 @@ class PayloadFactory:
         """(input, output, metadata) for one observation; io as the raw strings Langfuse stores."""
         rng = self.rng
         metadata: dict[str, Any] = {}
+        self._served += 1
         if rng.random() < LONG_METADATA_RATE:
             metadata["debug_context"] = rng.choice(self._long_values)
         if role == "root":
@@ -52,6 +67,8 @@ class PayloadFactory:
                 "app": {"release": release, "region": rng.choice(["eu-central-1", "us-east-1"])},
             }
             metadata |= trace_metadata
+            if self._served % REQUEST_METADATA_EVERY == 0:
+                metadata["request"] = _REQUEST_METADATA[self._served % len(_REQUEST_METADATA)]
             return (
                 self._memo_json(("q", question), lambda: {"question": question, "locale": "auto"}),
                 self._memo_json(("a", question), lambda: {"answer": text.answer(rng)}),
@@ -61,6 +78,7 @@ class PayloadFactory:
             metadata |= {
                 "ls_provider": (model or "").split("/")[0].split("-")[0],
                 "stream": role == "answer",
+                "attempt": _ATTEMPTS[self._served % len(_ATTEMPTS)],
             }
             if role == "rewrite":  # text prompts log plain strings, not JSON
                 return question, text.answer(rng, 1), metadata

@@ -20,6 +20,7 @@ from simulator.gen_common import iso_ms, json_text, span_id
 from simulator.gen_payloads import PayloadFactory
 from simulator.gen_usage import apply_model, apply_usage, price_usage
 from simulator.store import Row
+from simulator.unkind import unit_hash
 
 # Provided model names as applications send them; most match a Model row's pattern, a few do not.
 ANSWER_MODELS = [
@@ -32,6 +33,9 @@ ANSWER_MODELS = [
 ]
 PLANNER_MODELS = ["o3-mini", "gpt-4o", "anthropic/claude-3-5-sonnet-20241022", "claude-3-5-haiku-20241022"]
 HELPER_MODELS = ["gpt-4o-mini", "openai/gpt-4o-mini", "claude-3-5-haiku-20241022"]
+# Traces whose root span is an app's root called from an instrumented upstream service: Langfuse marks it
+# ``isRootObservation`` and keeps its ``parentObservationId``, a span the project never receives.
+APP_ROOT_SHARE = 0.03
 UNPRICED_MODEL = "ollama/qwen2.5:7b-instruct"  # dev traffic against a local model: usage but no cost
 EMBEDDING_MODEL = "text-embedding-3-small"
 
@@ -332,7 +336,7 @@ class TraceFactory:
             "startTime": iso_ms(node.start),
             "endTime": iso_ms(end) if end is not None else None,
             "projectId": self.catalog.project_id,
-            "parentObservationId": parent_id,
+            "parentObservationId": parent_id if parent_id is not None else _upstream_parent(attrs.trace_id),
             "type": node.type,
             "isRootObservation": parent_id is None,
             "name": node.name,
@@ -450,3 +454,12 @@ class TraceFactory:
             usage["input_cache_read"] = rng.randint(500, 3000)
         usage["total"] = sum(usage.values())
         return usage
+
+
+def _upstream_parent(trace_id: str) -> str | None:
+    """The upstream span an app-root observation hangs from, for APP_ROOT_SHARE of the traces (a hash of
+    the trace id, not a draw: the rest of the data set stays as it was)."""
+    draw = unit_hash("app-root", trace_id)
+    if draw >= APP_ROOT_SHARE:
+        return None
+    return f"{int(draw * 2**64) ^ 0x5EED:016x}"

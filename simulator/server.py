@@ -26,6 +26,7 @@ from simulator.endpoints import base, load_all
 from simulator.endpoints.catalog import UNAUTHENTICATED_TEMPLATES
 from simulator.faults import Fault, FaultPlan, error_body
 from simulator.ingestion import Ingestion
+from simulator.latency import LatencyClock
 from simulator.ratelimit import RateLimiter, Verdict
 from simulator.store import Store
 from simulator.unkind import Unkindness
@@ -38,10 +39,12 @@ _HOST_HINT = "Confirm that you've configured the correct host."
 
 
 class Stats:
-    """Counters the benchmarks and tests read: requests by route template and status, faults, 429s, rows."""
+    """Counters the benchmarks and tests read: requests by route template and status, faults, 429s, rows,
+    and the public API requests in flight (now and the peak since the last reset)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._in_flight = 0
         self.reset()
 
     def reset(self) -> None:
@@ -50,6 +53,17 @@ class Stats:
             self._rows: dict[str, int] = defaultdict(int)
             self._faults: dict[str, int] = defaultdict(int)
             self._rate_limited = 0
+            # A reset keeps the requests still in flight: they were in flight before it, and still are.
+            self._peak_in_flight = self._in_flight
+
+    def entered(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
+
+    def left(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def request(self, route: str, status: int, rows: int = 0) -> None:
         with self._lock:
@@ -66,7 +80,8 @@ class Stats:
             self._rate_limited += 1
 
     def snapshot(self) -> dict[str, Any]:
-        """Plain JSON: ``requests["GET /api/public/..."]["200"]``, ``faults[kind]``, ``rateLimited``."""
+        """Plain JSON: ``requests["GET /api/public/..."]["200"]``, ``faults[kind]``, ``rateLimited``,
+        ``inFlight`` and ``peakInFlight`` (public API requests being served: control requests are not counted)."""
         with self._lock:
             return {
                 "total": sum(sum(by.values()) for by in self._requests.values()),
@@ -76,6 +91,8 @@ class Stats:
                 "rowsServed": dict(self._rows),
                 "faults": dict(self._faults),
                 "rateLimited": self._rate_limited,
+                "inFlight": self._in_flight,
+                "peakInFlight": self._peak_in_flight,
             }
 
 
@@ -91,11 +108,13 @@ class ServerState:
     seed: int = 0
     unkind: Unkindness = field(default_factory=Unkindness)
     ingestion: Ingestion = field(init=False)
+    latency: LatencyClock = field(init=False)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise ValueError(f"unknown api profile {self.profile!r}; known: {', '.join(PROFILES)}")
         self.ingestion = Ingestion(self.seed, lambda: self.unkind.ingestion_lag_seconds)
+        self.latency = LatencyClock(self.seed)
 
 
 @dataclass
@@ -305,7 +324,16 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         if not path.startswith(API_PREFIX):
             self._send(_json_answer(404, {"message": "Not Found"}))
             return
+        state.stats.entered()
+        try:
+            self._serve_api(state, path, query, headers)
+        finally:
+            state.stats.left()
 
+    def _serve_api(self, state: ServerState, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> None:
+        # Nothing below holds a lock while it waits (the fault's and the latency's sleeps): requests on
+        # other connections are served meanwhile, each on its own thread, as a real server's would be.
+        started = time.perf_counter()
         fault = state.faults.decide(self.command, path)
         if fault is not None:
             state.stats.fault(fault.kind)
@@ -315,14 +343,23 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             if fault.kind == "slow":
                 time.sleep(fault.slow_ms / 1000)
                 fault = None
+                started = time.perf_counter()
             elif (answer := fault_answer(fault)) is not None:
                 state.stats.request(f"{self.command} <fault>", answer.status)
-                self._send(answer)
+                self._send(self._delayed(state, answer, started))
                 return
 
         label, answer = handle_api(state, self.command, path, query, headers)
         state.stats.request(label, answer.status, answer.rows)
-        self._send(answer, fault)
+        self._send(self._delayed(state, answer, started), fault)
+
+    @staticmethod
+    def _delayed(state: ServerState, answer: Answer, started: float) -> Answer:
+        """``answer`` once the modelled latency (simulator.latency) has passed since ``started``."""
+        wait = state.latency.remaining(answer.rows, len(answer.body), time.perf_counter() - started)
+        if wait > 0:
+            time.sleep(wait)
+        return answer
 
     def _serve_control(self, state: ServerState, path: str, headers: dict[str, str], raw_body: bytes) -> None:
         level = authenticate(state, headers.get("authorization"))

@@ -72,8 +72,10 @@ def list_comments(request: Request) -> dict[str, Any]:
         and (not object_id or row.get("objectId") == object_id)
         and (not author or row.get("authorUserId") == author)
     ]
-    # No ORDER BY on the real server: Postgres order, i.e. insertion order here.
-    return offset_page(request, rows)
+    # No ORDER BY on the real server: a small table comes back in heap order, where each row's latest
+    # version was written. An edited comment's new version goes to the end, so an edit while a client
+    # pages moves it across the offsets (read twice, or not at all). No column orders this list.
+    return offset_page(request, sorted(rows, key=lambda row: row.get("updatedAt") or row.get("createdAt") or ""))
 
 
 @route("GET", "/api/public/comments/{commentId}", profiles=BOTH)

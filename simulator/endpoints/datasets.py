@@ -30,10 +30,34 @@ def get_dataset(request: Request) -> Row:
     return found
 
 
-def _versioned_order(rows: list[Row]) -> list[Row]:
+def _valid_from(row: Row, version: str | None) -> str:
+    """When the item's version served at ``version`` (None: now) began: its last edit if that came before,
+    else its creation. The store keeps each item's latest version and its creation, no edit between."""
+    edited = row.get("updatedAt") or row.get("createdAt") or ""
+    return edited if version is None or edited <= version else (row.get("createdAt") or "")
+
+
+def _versioned_order(rows: list[Row], version: str | None = None) -> list[Row]:
     """``valid_from DESC, id ASC``: an item's latest version starts at its last edit (``updatedAt``)."""
     by_id = sorted(rows, key=lambda row: row.get("id") or "")
-    return sorted(by_id, key=lambda row: row.get("updatedAt") or row.get("createdAt") or "", reverse=True)
+    return sorted(by_id, key=lambda row: _valid_from(row, version), reverse=True)
+
+
+def _as_of(item: Row, version: str | None) -> Row | None:
+    """The item as ``version`` (a point in time; None: now) sees it: ``valid_from <= version < valid_to``.
+
+    An item archived after that point was still ACTIVE then (its archive is its last edit, ``updatedAt``),
+    so a versioned read lists it; the current list no longer does.
+    """
+    created = item.get("createdAt") or ""
+    if version is not None and created > version:
+        return None  # not yet created
+    if item.get("status") == "ACTIVE":
+        return item
+    archived_at = item.get("updatedAt") or created
+    if version is not None and archived_at > version:
+        return {**item, "status": "ACTIVE", "updatedAt": _valid_from(item, version)}
+    return None
 
 
 @route("GET", "/api/public/dataset-items", profiles=BOTH, rate_bucket="datasets")
@@ -50,19 +74,15 @@ def list_dataset_items(request: Request) -> dict[str, Any]:
         raise not_found_error("Dataset")
 
     def wanted(item: Row) -> bool:
-        # Only ACTIVE items are listed; archived ones simply disappear.
-        if item.get("status") != "ACTIVE":
-            return False
         if dataset_name and item.get("datasetName") != dataset_name:
             return False
         if source_trace and item.get("sourceTraceId") != source_trace:
             return False
-        if source_observation and item.get("sourceObservationId") != source_observation:
-            return False
-        # Without version history, a point in time keeps the items that existed then.
-        return version is None or (item.get("createdAt") or "") <= version
+        return not source_observation or item.get("sourceObservationId") == source_observation
 
-    return offset_page(request, _versioned_order([item for item in items if wanted(item)]))
+    # Only ACTIVE items are listed (archived ones disappear), as of ``version`` when one is given.
+    listed = [seen for item in items if wanted(item) and (seen := _as_of(item, version)) is not None]
+    return offset_page(request, _versioned_order(listed, version))
 
 
 @route("GET", "/api/public/dataset-items/{id}", profiles=BOTH, rate_bucket="datasets")

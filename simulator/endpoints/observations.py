@@ -124,11 +124,26 @@ def _observations(store: Store) -> list[Row]:
 # --- metadata cut -----------------------------------------------------------------------------
 
 
+_JSON_START = frozenset('{["-0123456789')
+_JSON_WORDS = frozenset(("true", "false", "null"))
+
+
+def _parsed(text: str) -> Any:
+    """The API JSON-parses every metadata value that parses: the string "42" is served as 42."""
+    if not text or (text[0] not in _JSON_START and text not in _JSON_WORDS):
+        return text  # most values are words: no parse attempt
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+
+
 def cut_value(value: Any) -> Any:
-    """ClickHouse's ``leftUTF8(v, 200)`` on the stored string, then the API's JSON parse if it parses."""
+    """ClickHouse's ``leftUTF8(v, 200)`` on the stored string, then the API's JSON parse if it parses
+    (metadata is stored as strings: "42" comes back as 42, a cut object as a string)."""
     if isinstance(value, str):
         if len(value) <= METADATA_CUT:
-            return value
+            return _parsed(value)
         text = value
     else:
         encoded = orjson.dumps(value)
@@ -142,6 +157,19 @@ def cut_value(value: Any) -> Any:
         return orjson.loads(cut)
     except orjson.JSONDecodeError:
         return cut
+
+
+def _expanded(value: Any) -> Any:
+    """A value named in ``expandMetadata``: whole, still JSON-parsed where it parses."""
+    return _parsed(value) if isinstance(value, str) else value
+
+
+def parse_metadata(metadata: Any) -> Any:
+    """Every value as the API parses it, none cut: what ``expandMetadata`` of every key, or the blob-storage
+    export read as the API serves it, gives."""
+    if not isinstance(metadata, dict):
+        return metadata
+    return {key: _expanded(value) for key, value in metadata.items()}
 
 
 def cut_metadata(metadata: Any) -> Any:
@@ -195,7 +223,7 @@ def _projector(store: Store, groups: frozenset[str], expand: frozenset[str]):
         cut = _CUTS.get(store, row)
         if expand and cut is not row.get("metadata"):
             full = row["metadata"]
-            cut = {key: (full[key] if key in expand else value) for key, value in cut.items()}
+            cut = {key: (_expanded(full[key]) if key in expand else value) for key, value in cut.items()}
         return cut
 
     def project(row: Row) -> Row:

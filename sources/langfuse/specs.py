@@ -251,15 +251,19 @@ V4_ONLY: tuple[ResourceSpec, ...] = (
     ResourceSpec(
         name="evaluators", path="/v2/evaluators", primary_key=("id",), paging="cursor",
         max_page_size=100, profiles=V4,
+        # The v2 shape (SDK 5.x), not the spec's /unstable one (evaluationRuleCount, mapping, scope).
         columns={"version": _BIG, "variables": _JSON, "output_definition": _JSON, "model_config": _JSON,
-                 "evaluation_rule_count": _BIG, **_CREATED_UPDATED},
+                 "variable_mapping": _JSON, "evaluation_rule_assignments": _JSON, "prompt": _JSON,
+                 "created_by": _JSON, "version_created_by": _JSON, "paused_at": _TS, "version_created_at": _TS,
+                 **_CREATED_UPDATED},
         optional=True,
     ),
     ResourceSpec(
         name="evaluation_rules", path="/v2/evaluation-rules", primary_key=("id",), paging="cursor",
         max_page_size=100, profiles=V4,
-        columns={"evaluator": _JSON, "enabled": _BOOL, "sampling": _DBL, "filter": _JSON, "mapping": _JSON,
-                 **_CREATED_UPDATED},
+        # The v2 shape: evaluatorAssignments, not the spec's evaluator/target/status/mapping.
+        columns={"evaluator_assignments": _JSON, "enabled": _BOOL, "sampling": _DBL, "filter": _JSON,
+                 "created_by": _JSON, **_CREATED_UPDATED},
         optional=True,
     ),
 )

@@ -133,6 +133,20 @@ def test_catalog_entities(schemas, v4):
     check(schemas, v4, "/api/public/health", "/api/public/health")
 
 
+def test_evaluators_and_rules_at_the_specs_unstable_paths(schemas, v4):
+    """The spec's shapes (issue 13 point 6): page/limit paging, the evaluator's default mapping and rule
+    count, the rule's resolved evaluator, target, status and mapping."""
+    evaluators = check(schemas, v4, "/api/public/unstable/evaluators", "/api/public/unstable/evaluators",
+                       page=1, limit=100)
+    assert evaluators["meta"]["totalItems"] == len(v4.store.evaluators) == len(evaluators["data"])
+    check(schemas, v4, "/api/public/unstable/evaluators/{evaluatorId}",
+          f"/api/public/unstable/evaluators/{_first(evaluators['data'])}")
+    rules = check(schemas, v4, "/api/public/unstable/evaluation-rules", "/api/public/unstable/evaluation-rules")
+    assert rules["meta"]["totalItems"] == len(v4.store.evaluation_rules) == len(rules["data"])
+    check(schemas, v4, "/api/public/unstable/evaluation-rules/{evaluationRuleId}",
+          f"/api/public/unstable/evaluation-rules/{_first(rules['data'])}")
+
+
 def test_annotation_queues(schemas, v4):
     queues = check(schemas, v4, "/api/public/annotation-queues", "/api/public/annotation-queues")["data"]
     queue_id = _first(queues)

@@ -42,7 +42,20 @@ def test_dataset_items_list_only_active_items_last_edited_first(client):
 def test_dataset_item_version_needs_a_dataset_name(client, spec):
     assert client.get("/api/public/dataset-items", params={"version": spec.at(2)}).status_code == 400
     at_two = client.get("/api/public/dataset-items", params={"version": spec.at(2), "datasetName": "ds-1"})
-    assert sorted(ids(at_two)) == ["item-0", "item-1"]
+    assert ids(at_two) == ["item-2", "item-1", "item-0"]
+
+
+def test_a_versioned_read_sees_the_items_as_they_were_archived_ones_included(client, spec):
+    """``version`` is a point in time (valid_from <= version < valid_to): item-2, created at 2 s and
+    archived at 98 s, was an ACTIVE item in between; item-3 did not exist yet at 2.5 s."""
+    def at(seconds: float) -> list[dict]:
+        return client.get("/api/public/dataset-items", params={"version": spec.at(seconds), "datasetName": "ds-1"}).json()["data"]
+
+    then = {row["id"]: row for row in at(2.5)}
+    assert set(then) == {"item-0", "item-1", "item-2"}
+    assert then["item-2"]["status"] == "ACTIVE"
+    assert [row["id"] for row in at(98.5)] == ["item-3", "item-1", "item-0"]  # archived by then; item-3 edited at 97 s
+    assert "item-2" in {row["id"] for row in at(97.5)}
 
 
 def test_comments_are_strict_and_want_an_upper_case_object_type(client):
@@ -128,3 +141,15 @@ def test_names_in_folders_are_found_from_their_percent_encoded_path(fresh_sim, f
     fresh_sim.store.prompts.append({**fresh_sim.store.prompts[-1], "name": "folder/qa"})
     fresh_sim.store.bump()
     assert fresh_client.get("/api/public/v2/prompts/folder%2Fqa").json()["name"] == "folder/qa"
+
+
+def test_comments_come_in_heap_order_an_edited_one_after_the_rest(fresh_sim, fresh_client, spec):
+    """No ORDER BY (guide: Postgres order is undefined): rows as last written, so an edit moves a
+    comment to the end, across the offsets of a client paging meanwhile."""
+    before = ids(fresh_client.get("/api/public/comments"))
+    assert before == ["comment-0", "comment-1", "comment-2"]
+    with fresh_sim.store.lock:
+        fresh_sim.store.comments = [row if row["id"] != "comment-0" else {**row, "updatedAt": spec.at(50)}
+                                    for row in fresh_sim.store.comments]
+        fresh_sim.store.bump()
+    assert ids(fresh_client.get("/api/public/comments")) == ["comment-1", "comment-2", "comment-0"]

@@ -12,7 +12,7 @@ import duckdb
 
 from pipelines.sync import SyncOptions, SyncReport, run_sync
 from simulator import Simulator
-from simulator.endpoints.observations import cut_metadata
+from simulator.endpoints.observations import cut_metadata, parse_metadata
 from sources.langfuse import LangfuseProject
 from sources.langfuse.arrow import snake_case_keys
 from sources.langfuse.http import RetryPolicy
@@ -107,7 +107,7 @@ def differences(workdir: Path, truth: dict[str, list[dict]], table: str, project
     spec = specs_for("v4")[table]
     expected = expected_rows(truth, table, project_id)
     if uncut_metadata_ok and table == "observations":
-        uncut = {(project_id, o["traceId"], o["id"]): o.get("metadata") for o in truth["observations"]}
+        uncut = {(project_id, o["traceId"], o["id"]): parse_metadata(o.get("metadata")) for o in truth["observations"]}
     rows = table_rows(workdir, table)
     actual = {tuple(r[k] for k in ("project_id", *spec.primary_key)): r for r in rows}
     problems = []

@@ -32,3 +32,16 @@ def test_rows_carry_their_project_id(sim, tmp_path, table):
     from tests.sync.helpers import table_rows
 
     assert {r["project_id"] for r in table_rows(tmp_path, table)} == set(report.project_ids)
+
+
+def test_every_declared_column_of_the_catalog_resources_is_filled_by_the_api(sim, tmp_path):
+    """A column the sync declares but the API never sends stays null for ever (issue 13 point 6: the
+    evaluators' and rules' columns were the spec's /unstable shape while the sync reads /v2)."""
+    from sources.langfuse.specs import specs_for
+    from tests.sync.helpers import table_rows
+
+    sync(sim, tmp_path, resources=["evaluators", "evaluation_rules"])
+    for table in ("evaluators", "evaluation_rules"):
+        rows = table_rows(tmp_path, table)
+        never_filled = [c for c in specs_for("v4")[table].columns if all(r.get(c) is None for r in rows)]
+        assert rows and never_filled == [], table
