@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
+from dlt.common.destination.exceptions import DestinationException
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.dlt_state import repair_local_state
@@ -185,7 +186,7 @@ def _run_locked(options: SyncOptions, location: WarehouseLocation, started: date
             try:
                 pipeline.run(source, loader_file_format=_loader_format(options))
             except Exception as error:
-                raise _unwrap(error, api) from None
+                raise _unwrap(error, api, location.describe()) from None
             report.loads += 1
             release_freed_memory()  # the next round starts lean: its load adds DuckDB's memory again
             trace = pipeline.last_trace
@@ -235,14 +236,36 @@ def _with_hint(failure: ResourceFailure, api: str) -> ResourceFailure:
     return failure
 
 
-def _unwrap(error: Exception, api: str) -> Exception:
-    """dlt wraps errors raised inside resources; surface ours with a hint where one helps."""
+class _LoadJobFailuresReportedOnce(logging.Filter):
+    """dlt logs a traceback for every load job the warehouse failed or retried (each table, each retry);
+    when the load gives up, `_unwrap` makes that one error line. Shown with -v."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        job_failure = message.startswith(("Transient exception in job ", "Job for ")) or "was not fully loaded" in message
+        return not job_failure or log.isEnabledFor(logging.INFO)
+
+
+logging.getLogger("dlt").addFilter(_LoadJobFailuresReportedOnce())
+
+
+def _unwrap(error: Exception, api: str, warehouse: str = "") -> Exception:
+    """dlt wraps errors raised inside resources; surface ours with a hint where one helps. A warehouse
+    that fails under dlt (server stopped, connection cut) is one line naming it and the innermost cause,
+    not dlt's traceback: the load package stays pending and the next run loads it (merge: no doubles)."""
+    chain: list[BaseException] = []
     cause: BaseException | None = error
-    while cause is not None and not isinstance(cause, LangfuseSyncError):
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        if isinstance(cause, LangfuseSyncError):
+            step = getattr(error, "step", None)
+            return type(cause)(f"{cause}" + (f" (during {step})" if step else ""))
         cause = cause.__cause__ or cause.__context__
-    if isinstance(cause, LangfuseSyncError):
-        step = getattr(error, "step", None)
-        return type(cause)(f"{cause}" + (f" (during {step})" if step else ""))
+    if any(isinstance(link, DestinationException) for link in chain):
+        reason = next((line.strip() for line in str(chain[-1]).splitlines() if line.strip()), type(chain[-1]).__name__)
+        step = getattr(error, "step", "load")
+        return LangfuseSyncError(f"the warehouse {warehouse} failed during {step}: {reason}. What earlier loads "
+                                 "committed stays; the next run loads the rest")
     return error
 
 
