@@ -19,7 +19,7 @@ DEFAULT_TARGET_SCHEMA = "analytics"
 PASSWORD_ENV = "LANGFUSE_WAREHOUSE_DBT_PASSWORD"
 # DuckDB takes 80 % of RAM by default and a 1M-observation build grew past 1.7 GB; under this limit it
 # spills to disk instead (the build process's peak, dbt included, stays under 600 MB at 1M observations).
-DEFAULT_DUCKDB_MEMORY_LIMIT = "300MB"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "250MB"
 # dbt models built at once. Each DuckDB query already uses every core, but a model is also dbt's own
 # Python work (compile, introspect, rename, commit) during which a second one's query keeps the cores busy.
 DEFAULT_DUCKDB_THREADS = 4
