@@ -175,7 +175,7 @@ def _run_locked(options: SyncOptions, location: WarehouseLocation, started: date
                     privacy=options.privacy, chunk_rows=options.chunk_rows,
                     loader_file_format=_loader_format(options), is_pending=_pending)
             except Exception as error:
-                raise _unwrap(error, api) from None
+                raise _unwrap(error, api, location.describe()) from None
         for round_number in range(options.max_rounds):
             source = langfuse_source(
                 connections, api=api, resources=options.resources, run_end=run_end, since=options.since,
@@ -205,7 +205,7 @@ def _run_locked(options: SyncOptions, location: WarehouseLocation, started: date
                 report.reconcile = reconcile(pipeline, connections, api, options.reconcile_days,
                                              privacy=options.privacy, resources=read, now=started)
             except Exception as error:
-                raise _unwrap(error, api) from None
+                raise _unwrap(error, api, location.describe()) from None
         for connection in connections:
             report.requests += connection.client.stats.requests
             report.retries.update(connection.client.stats.retries)
@@ -249,7 +249,7 @@ class _LoadJobFailuresReportedOnce(logging.Filter):
 logging.getLogger("dlt").addFilter(_LoadJobFailuresReportedOnce())
 
 
-def _unwrap(error: Exception, api: str, warehouse: str = "") -> Exception:
+def _unwrap(error: Exception, api: str, warehouse: str) -> Exception:
     """dlt wraps errors raised inside resources; surface ours with a hint where one helps. A warehouse
     that fails under dlt (server stopped, connection cut) is one line naming it and the innermost cause,
     not dlt's traceback: the load package stays pending and the next run loads it (merge: no doubles)."""
