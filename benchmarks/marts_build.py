@@ -18,6 +18,7 @@ same rows go into a throw-away server (tests/postgres.py; raw tables created by 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -33,6 +34,8 @@ INCREMENTAL_TARGET = 0.4
 RSS_TARGET_MB = 600
 SEED_TRACES = 2_000
 SCALED = ("observations", "scores")
+TIME_COLUMNS = {"observations": ("start_time", "end_time", "completion_start_time", "created_at", "updated_at"),
+                "scores": ("timestamp", "created_at", "updated_at")}
 
 
 def cli(*arguments: str) -> list[str]:
@@ -47,8 +50,7 @@ def seed_sync(base_url_env: dict[str, str], workdir: Path, *target: str) -> None
 
 def copies_sql(table: str, copy: str, shift: str, updated_now: bool) -> str:
     """One copy of the seed rows of `table` under new ids (suffix `copy`), `shift` earlier."""
-    time_columns = {"observations": ("start_time", "end_time", "completion_start_time", "created_at", "updated_at"),
-                    "scores": ("timestamp", "created_at", "updated_at")}[table]
+    time_columns = TIME_COLUMNS[table]
     replaced = [f"trace_id || '{copy}' as trace_id"]
     replaced += [f"id || '{copy}' as id"] if table == "scores" else []
     replaced += [f'"{c}" - {shift} as "{c}"' for c in time_columns if c != "updated_at" or not updated_now]
@@ -70,8 +72,9 @@ def scale_up(database: Path, target: int) -> tuple[int, int]:
         return copies, con.execute("select count(*) from langfuse.observations").fetchall()[0][0]
 
 
-def add_new_rows(database: Path, fraction: float) -> int:
-    """`fraction` of the observations as new rows of today (a sample of seed traces, with their scores)."""
+def add_new_rows(database: Path, fraction: float, suffix: str = "-new") -> int:
+    """`fraction` of the observations as new rows of the last hour, as a nightly sync brings them: a sample
+    of seed traces with their scores, each copied trace moved to start an hour ago."""
     with duckdb.connect(str(database)) as con:
         total = con.execute("select count(*) from langfuse.observations").fetchall()[0][0]
         for table in SCALED:
@@ -82,10 +85,13 @@ def add_new_rows(database: Path, fraction: float) -> int:
         con.execute(f"create temp table picked as select trace_id from (select distinct trace_id from seed_observations) "
                     f"using sample {share * 100:.4f} percent (bernoulli, 7)")
         before = total
+        con.execute("create temp table moved as select trace_id, now() - interval 1 hour - min(start_time) as shift "
+                    "from seed_observations where trace_id in (select trace_id from picked) group by trace_id")
         for table in SCALED:
             con.execute(f"delete from seed_{table} where trace_id not in (select trace_id from picked)")
-            shift = "(now()::date - (select max(start_time)::date from seed_observations)) * -1 * interval 1 day"
-            con.execute(f"insert into langfuse.{table} {copies_sql(table, '-new', shift, True)}")
+            moved = [f'"{c}" = "{c}" + moved.shift' for c in TIME_COLUMNS[table] if c != "updated_at"]
+            con.execute(f"update seed_{table} set {', '.join(moved)} from moved where seed_{table}.trace_id = moved.trace_id")
+            con.execute(f"insert into langfuse.{table} {copies_sql(table, suffix, 'interval 0 day', True)}")
         return con.execute("select count(*) from langfuse.observations").fetchall()[0][0] - before
 
 
@@ -109,6 +115,13 @@ def load_postgres(database: Path, pg, workdir: Path) -> None:
                 cursor.copy_expert(f'copy langfuse."{table}" ({quoted}) from stdin with (format csv)', rows)
             csv.unlink()
     connection.close()
+
+
+def dbt_build_seconds(workdir: Path) -> float:
+    """How long the last `dbt build` itself ran (its run_results.json): the rest of a run is start-up
+    (Python, dlt and dbt imports, dbt's parse, the raw-table check), the same for a full and an incremental build."""
+    newest = max((workdir / "cache").rglob("run_results.json"), key=lambda path: path.stat().st_mtime)
+    return float(json.loads(newest.read_text())["elapsed_time"])
 
 
 def built_line(output: str) -> str:
@@ -144,15 +157,20 @@ def main() -> None:
                 seed_sync(env, workdir, "--destination", "postgres", "--dataset", "langfuse")
         copies, observations = scale_up(database, args.observations)
 
+        build: dict[str, float] = {}  # run -> seconds of `dbt build` itself
         cold = run_child(cli("marts", "--database", str(database), "--full-refresh"), "")
+        build["cold"] = dbt_build_seconds(workdir)
         full = run_child(cli("marts", "--database", str(database), "--full-refresh"), "")
+        build["full"] = dbt_build_seconds(workdir)
         added = add_new_rows(database, 0.01)
         incremental = run_child(cli("marts", "--database", str(database)), "")
+        build["incremental"] = dbt_build_seconds(workdir)
         postgres = None
         if pg:
             load_postgres(database, pg, workdir)
             run_child(cli("marts", "--destination", "postgres", "--full-refresh"), "")  # dbt's first parse
             postgres = run_child(cli("marts", "--destination", "postgres", "--full-refresh"), "")
+            build["postgres"] = dbt_build_seconds(workdir)
     finally:
         if server:
             server.stop()
@@ -162,15 +180,16 @@ def main() -> None:
     print(f"{date.today()}, {machine()}, load average {os.getloadavg()[0]:.1f}")
     print(f"warehouse: {observations:,} observations ({copies} copies of a {SEED_TRACES:,}-trace simulator sync); "
           f"+{added:,} new observations ({added / observations:.1%}) before the incremental build")
-    print(f"{'run':<34} {'seconds':>8} {'peak RSS MB':>12}")
-    print(f"{'full build, cold (first parse)':<34} {cold.seconds:>8.1f} {cold.peak_rss_mb:>12,.0f}")
-    print(f"{'full build (--full-refresh)':<34} {full.seconds:>8.1f} {full.peak_rss_mb:>12,.0f}   "
+    print(f"{'run':<34} {'seconds':>8} {'dbt build s':>12} {'peak RSS MB':>12}")
+    print(f"{'full build, cold (first parse)':<34} {cold.seconds:>8.1f} {build['cold']:>12.1f} {cold.peak_rss_mb:>12,.0f}")
+    print(f"{'full build (--full-refresh)':<34} {full.seconds:>8.1f} {build['full']:>12.1f} {full.peak_rss_mb:>12,.0f}   "
           f"target ≤ {FULL_TARGET_S:.0f} s: {'met' if full.seconds <= FULL_TARGET_S else 'NOT met'}")
-    print(f"{'incremental after 1 % new rows':<34} {incremental.seconds:>8.1f} {incremental.peak_rss_mb:>12,.0f}   "
-          f"{ratio:.2f}x full, target ≤ {INCREMENTAL_TARGET}x: {'met' if ratio <= INCREMENTAL_TARGET else 'NOT met'}")
+    print(f"{'incremental after 1 % new rows':<34} {incremental.seconds:>8.1f} {build['incremental']:>12.1f} "
+          f"{incremental.peak_rss_mb:>12,.0f}   {ratio:.2f}x full, target ≤ {INCREMENTAL_TARGET}x: "
+          f"{'met' if ratio <= INCREMENTAL_TARGET else 'NOT met'} (dbt build alone: {build['incremental'] / build['full']:.2f}x)")
     print(f"peak RSS {peak:,.0f} MB, target ≤ {RSS_TARGET_MB} MB: {'met' if peak <= RSS_TARGET_MB else 'NOT met'}")
     if postgres:
-        print(f"{'PostgreSQL full build':<34} {postgres.seconds:>8.1f} {postgres.peak_rss_mb:>12,.0f}   "
+        print(f"{'PostgreSQL full build':<34} {postgres.seconds:>8.1f} {build['postgres']:>12.1f} {postgres.peak_rss_mb:>12,.0f}   "
               f"({built_line(postgres.output)})")
     else:
         print("PostgreSQL full build: skipped (--no-postgres, or no server binaries)")

@@ -21,7 +21,7 @@ from pipelines.reconcile import ReconcileReport, check_destination, reconcile
 from pipelines.recovery import clear_half_committed_packages, deduplicate_interrupted_loads
 from sources.langfuse import Connection, Connections, LangfuseProject, detect_api, langfuse_source
 from sources.langfuse import settings as source_settings
-from sources.langfuse.dlt_compat import duckdb_destination
+from sources.langfuse.dlt_compat import DestinationException, duckdb_destination
 from sources.langfuse.errors import ConfigurationError, EndpointNotAvailableError, LangfuseSyncError, restated
 from sources.langfuse.failures import FailureLog, ResourceFailure
 from sources.langfuse.http import RetryPolicy
@@ -166,7 +166,7 @@ def _run_connected(options: SyncOptions, location: WarehouseLocation, started: d
     failures = FailureLog()
     is_pending = _pending(options, failures)
     if options.from_export:
-        with _surfacing_our_errors():
+        with _surfacing_our_errors(location.describe()):
             report.export_rows, report.loads = load_export(
                 pipeline, options.from_export, connections, api, resources=options.resources,
                 privacy=options.privacy, chunk_rows=options.chunk_rows,
@@ -179,7 +179,7 @@ def _run_connected(options: SyncOptions, location: WarehouseLocation, started: d
             full_refresh=options.full_refresh if round_number == 0 else (),
             failures=failures,
         )
-        with _surfacing_our_errors():
+        with _surfacing_our_errors(location.describe()):
             pipeline.run(source, loader_file_format=_loader_format(options))
         report.loads += 1
         release_freed_memory()  # the next round starts lean: its load adds DuckDB's memory again
@@ -195,7 +195,7 @@ def _run_connected(options: SyncOptions, location: WarehouseLocation, started: d
         # A resource that could not be read this run is not compared either.
         read = [name for name in options.resources or table_names(api)
                 if name not in {f.resource for f in report.failures}]
-        with _surfacing_our_errors():
+        with _surfacing_our_errors(location.describe()):
             report.reconcile = reconcile(pipeline, connections, api, options.reconcile_days,
                                          privacy=options.privacy, resources=read, now=started)
     for connection in connections:
@@ -224,19 +224,45 @@ def _with_hint(failure: ResourceFailure, api: str) -> ResourceFailure:
     return failure
 
 
+class _LoadJobFailuresReportedOnce(logging.Filter):
+    """dlt logs a traceback for every load job the warehouse failed or retried (each table, each retry);
+    when the load gives up, `_surfacing_our_errors` makes that one error line. Shown with -v."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        job_failure = (message.startswith(("Transient exception in job ", "Job for "))
+                       or "was not fully loaded" in message)
+        return not job_failure or log.isEnabledFor(logging.INFO)
+
+
+logging.getLogger("dlt").addFilter(_LoadJobFailuresReportedOnce())
+
+
 @contextmanager
-def _surfacing_our_errors() -> Iterator[None]:
-    """dlt wraps errors raised inside resources (and its steps' own); surface ours, naming the step."""
+def _surfacing_our_errors(warehouse: str) -> Iterator[None]:
+    """dlt wraps errors raised inside resources (and its steps' own); surface ours, naming the step.
+
+    A warehouse that fails under dlt (server stopped, connection cut) is one line naming it and the
+    innermost cause, not dlt's traceback: the load package stays pending and the next run loads it
+    (merge: no doubles)."""
     try:
         yield
     except Exception as error:
+        chain: list[BaseException] = []
         cause: BaseException | None = error
-        while cause is not None and not isinstance(cause, LangfuseSyncError):
+        while cause is not None and cause not in chain:
+            chain.append(cause)
+            if isinstance(cause, LangfuseSyncError):
+                step = getattr(error, "step", None)
+                raise restated(cause, f"{cause}" + (f" (during {step})" if step else "")) from None
             cause = cause.__cause__ or cause.__context__
-        if not isinstance(cause, LangfuseSyncError):
-            raise
-        step = getattr(error, "step", None)
-        raise restated(cause, f"{cause}" + (f" (during {step})" if step else "")) from None
+        if any(isinstance(link, DestinationException) for link in chain):
+            reason = next((line.strip() for line in str(chain[-1]).splitlines() if line.strip()),
+                          type(chain[-1]).__name__)
+            step = getattr(error, "step", "load")
+            raise LangfuseSyncError(f"the warehouse {warehouse} failed during {step}: {reason}. What earlier "
+                                    "loads committed stays; the next run loads the rest") from None
+        raise
 
 
 __all__ = ["SyncOptions", "SyncReport", "run_sync", "make_pipeline", "ConfigurationError"]

@@ -82,8 +82,8 @@ class PostgresServer:
             os.chown(self.root, account.pw_uid, account.pw_gid)
             self._as_user = ["runuser", "-u", "postgres", "--"]
 
-    def _run(self, *command: str) -> None:
-        subprocess.run([*self._as_user, *command], check=True, capture_output=True, text=True, timeout=120)
+    def _run(self, *command: str, check: bool = True) -> None:
+        subprocess.run([*self._as_user, *command], check=check, capture_output=True, text=True, timeout=120)
 
     def start(self) -> PostgresServer:
         password_file = self.root / "password"
@@ -92,14 +92,22 @@ class PostgresServer:
             shutil.chown(password_file, "postgres", "postgres")
         self._run(str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", USER, f"--pwfile={password_file}",
                   "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C")
+        self.resume()
+        return self
+
+    def halt(self, check: bool = True) -> None:
+        """Stop the server the way an outage does: at once, open sessions cut (the data directory stays)."""
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w", "stop", check=check)
+
+    def resume(self) -> None:
+        """Start the server (again) on its port, with its data."""
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
         self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-o", options,
                   "-l", str(self.root / "server.log"), "-w", "start")
-        return self
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+            self.halt(check=False)  # a test may have halted it already
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 

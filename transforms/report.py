@@ -39,6 +39,7 @@ class BuildReport:
     results: list[ModelResult] = field(default_factory=list)
     tests: list[TestResult] = field(default_factory=list)
     tests_passed: int = 0
+    unit_tests_passed: int = 0  # the project's dbt unit tests, when asked for (build_marts(unit_tests=True))
     error: str = ""  # dbt could not run at all (connection refused, lock held, project invalid)
 
     def __getitem__(self, name: str) -> ModelResult:
@@ -73,8 +74,9 @@ class BuildReport:
 
     def summary(self) -> str:
         """One line, e.g. "22 models, 5 skipped, 0 failed; 130 tests passed, 0 failed" (reads after "Built ")."""
+        unit = f" (and {self.unit_tests_passed} unit tests)" if self.unit_tests_passed else ""
         return (f"{len(self.built)} models, {len(self.skipped)} skipped, {len(self.failed)} failed; "
-                f"{self.tests_passed} tests passed, {len(self.failed_tests)} failed")
+                f"{self.tests_passed} tests passed{unit}, {len(self.failed_tests)} failed")
 
     def as_table(self) -> str:
         header = ("model", "layer", "kind", "status", "rows", "seconds", "note")

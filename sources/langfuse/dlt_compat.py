@@ -28,7 +28,9 @@ that breaks one fails that test rather than a sync at night. Public API (``dlt.p
    it from config sections; ``fsspec_from_config`` turns it into an fsspec filesystem.
 8. dlt logs "several column hints were different" (logger ``dlt``) when an Arrow type differs from a
    column hint: JSON columns travel as strings under a json hint on purpose, so that notice is noise.
-9. Fault tests only: DuckDB's copy job class is ``dlt.destinations.impl.duckdb.duck.DuckDbCopyJob``.
+9. Every failure of a destination client (a server stopped, a connection cut) is, or is caused by, a
+   ``DestinationException``: the sync reports it as one line naming the warehouse.
+10. Fault tests only: DuckDB's copy job class is ``dlt.destinations.impl.duckdb.duck.DuckDbCopyJob``.
 """
 
 from __future__ import annotations
@@ -40,12 +42,17 @@ from typing import Any
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigurationException
 from dlt.common.destination import Destination
-from dlt.common.destination.exceptions import DestinationUndefinedEntity, UnknownDestinationModule
+from dlt.common.destination.exceptions import (
+    DestinationException,
+    DestinationUndefinedEntity,
+    UnknownDestinationModule,
+)
 from dlt.common.versioned_state import decompress_state
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 __all__ = [
-    "ConfigFieldMissingException", "ConfigurationException", "destination_configuration", "destination_reference",
+    "ConfigFieldMissingException", "ConfigurationException", "DestinationException", "destination_configuration",
+    "destination_reference",
     "DEDUPLICATED_HINT", "PACKAGE_SCHEMA", "STARTED_JOBS", "configured_location",
     "data_dir", "decompress_state", "destination_state", "duckdb_copy_job_class", "duckdb_destination",
     "is_known_destination", "merge_on_keys", "open_filesystem", "package_folder", "quiet_expected_hint_notice",

@@ -8,14 +8,22 @@
   further back, for rows Langfuse makes visible a little after their updated_at.
 
   A model opts in with
-    {% set changed_days = {'table': '<raw table>', 'day': '<its raw day column>', 'through_traces': <bool>} %}
-    config(materialized='incremental', incremental_strategy='replace_changed_days',
-           unique_key='<day column>', meta={'changed_days': changed_days})
+    {% set changed_days = langfuse_warehouse.incremental_by_changed_days('<raw table>', '<its raw day column>',
+                                                                          unique_key='<day column>') %}
   filters its rows with `changed_days_filter(<day expression>, changed_days)` and selects
   `changed_through(changed_days) as _changed_through`. `through_traces` also rebuilds the days of rows whose trace
   changed (scores carry trace attributes). A row whose day itself changed leaves its old day stale
   until `--full-refresh`.
 #}
+
+{# The model's config (incremental, this strategy, keyed on its day column); returns the settings the
+   filter and watermark macros take. #}
+{% macro incremental_by_changed_days(table, day, unique_key, through_traces=false) -%}
+    {%- set settings = {'table': table, 'day': day, 'through_traces': through_traces} -%}
+    {%- do config(materialized='incremental', incremental_strategy='replace_changed_days', unique_key=unique_key,
+                  on_schema_change='fail', meta={'changed_days': settings}) -%}
+    {{- return(settings) -}}
+{%- endmacro %}
 
 {% macro _change_time() -%}
     greatest(coalesce(updated_at, created_at), coalesce(deleted_at, updated_at, created_at))
@@ -52,8 +60,26 @@
 {# `and <day> in (<changed days>)` on incremental runs; nothing on full builds. #}
 {% macro changed_days_filter(day_expression, settings) -%}
     {%- if is_incremental() %}
-        and {{ day_expression }} in ({{ langfuse_warehouse.changed_days_sql(settings) }})
+        and {{ day_expression }} in ({{ langfuse_warehouse.changed_days_list(settings) }})
     {%- endif %}
+{%- endmacro %}
+
+{#
+  The days to rebuild as a list of date literals, queried once as the model compiles. A list of
+  constants is a filter the engine applies where it scans the raw table, under the staging view; a
+  subquery is a join made after the view has computed every row (at 1M observations, most of an
+  incremental build). The list is kept in the model's config for the strategy, which deletes exactly
+  these days.
+#}
+{% macro changed_days_list(settings) -%}
+    {%- if not execute -%}{{ return('null') }}{%- endif -%}
+    {%- set literals = [] -%}
+    {%- for day in run_query(langfuse_warehouse.changed_days_sql(settings)).columns[0].values() if day is not none -%}
+        {%- do literals.append("cast('" ~ day ~ "' as date)") -%}
+    {%- endfor -%}
+    {%- set days = literals | join(', ') if literals else 'null' -%}
+    {%- do config.get('meta')['changed_days'].update({'days': days}) -%}
+    {{ return(days) }}
 {%- endmacro %}
 
 {# The watermark column's value: the newest change time in the raw tables the model reads. #}
@@ -71,8 +97,9 @@
 {% macro get_incremental_replace_changed_days_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set settings = config.get('meta')['changed_days'] %}
     delete from {{ target }}
-    where {{ adapter.quote(config.get('unique_key')) }} in ({{ langfuse_warehouse.changed_days_sql(config.get('meta')['changed_days']) }});
+    where {{ adapter.quote(config.get('unique_key')) }} in ({{ settings.get('days') or langfuse_warehouse.changed_days_sql(settings) }});
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}

@@ -27,9 +27,9 @@ def read_rows(database: Path, query: str) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> tuple[Path, BuildReport]:
-    """The fixture built once for the session: the mart tests only read."""
+    """The fixture built once for the session, the project's dbt unit tests included: the mart tests only read."""
     database = raw_warehouse(tmp_path_factory.mktemp("built") / "warehouse.duckdb")
-    report = build_marts(Warehouse(database=str(database)))
+    report = build_marts(Warehouse(database=str(database)), unit_tests=True)
     assert report.ok, report.as_table()
     return database, report
 

@@ -12,6 +12,8 @@ from conftest import raw_warehouse, read_rows
 from pipelines.cli import main
 from transforms import SelectionError, Warehouse, build_marts
 
+UNIT_TESTS = 24  # the `unit_tests:` in sql/models/*/unit_tests/*.yml
+
 
 def test_models_on_a_missing_raw_table_are_skipped_with_the_reason_and_so_is_their_downstream(tmp_path):
     database = raw_warehouse(tmp_path / "w.duckdb", without=("experiments",))
@@ -70,7 +72,7 @@ def test_a_failed_data_test_exits_non_zero_naming_the_test_and_the_model(tmp_pat
     exit_code = main(["marts", "--database", str(database), "--select", "+fct_traces"])
     printed = capsys.readouterr().out
     assert exit_code == 1
-    assert "failed test langfuse_warehouse_unique_combination_of_columns_stg_observations" in printed
+    assert "failed test langfuse_warehouse_primary_key_stg_observations" in printed
     assert "on stg_observations (1 failing row(s))" in printed
     assert "fct_traces" in printed and "skipped" in printed  # downstream of a failed test is not built
 
@@ -115,3 +117,13 @@ def test_a_missing_warehouse_file_is_one_error_and_creates_nothing(tmp_path, cap
     assert exit_code == 2
     assert "no DuckDB warehouse at" in capsys.readouterr().err
     assert not (tmp_path / "nothing.duckdb").exists()
+
+
+def test_the_unit_tests_run_when_asked_and_the_nightly_build_leaves_them_out(built, tmp_path):
+    # dbt's unit tests check the SQL against hand-worked rows, not the data: the suite runs them all (the
+    # session's build), a nightly `marts` does not spend its time on them.
+    _, with_unit_tests = built
+    assert with_unit_tests.unit_tests_passed == UNIT_TESTS, with_unit_tests.as_table()
+    nightly = build_marts(Warehouse(database=str(raw_warehouse(tmp_path / "w.duckdb"))))
+    assert nightly.ok and nightly.unit_tests_passed == 0
+    assert nightly.tests_passed == with_unit_tests.tests_passed

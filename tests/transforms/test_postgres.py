@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from marts_equality import differences, duckdb_model, model_keys, postgres_model
+from test_build import UNIT_TESTS
 
 from pipelines.cli import main
 from simulator import Simulator
+from transforms import Warehouse, build_marts
 from transforms.dbt import state_dir
 
 
@@ -53,6 +55,9 @@ def test_the_marts_built_in_postgresql_equal_the_duckdb_build_of_the_same_data(
                 assert postgres_database.password.encode() not in path.read_bytes(), path
         assert main(["marts", "--database", str(duckdb_file)]) == 0
         assert _differences(postgres_database, duckdb_file) == []
+        # The project's dbt unit tests pass on PostgreSQL too (the nightly build leaves them out).
+        with_unit_tests = build_marts(Warehouse(destination="postgres"), unit_tests=True)
+        assert with_unit_tests.ok and with_unit_tests.unit_tests_passed == UNIT_TESTS, with_unit_tests.as_table()
 
         # The next night: incremental builds on both engines, still equal. (New traces start in the past so
         # that both syncs, one after the other, see all of their observations.)

@@ -13,14 +13,7 @@
 
 
 -- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
-{% set changed_days = {'table': 'observations', 'day': 'start_time'} %}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_changed_days',
-    unique_key='generation_date',
-    on_schema_change='fail',
-    meta={'changed_days': changed_days},
-) }}
+{% set changed_days = langfuse_warehouse.incremental_by_changed_days('observations', 'start_time', unique_key='generation_date') %}
 
 with
 
@@ -29,9 +22,17 @@ observations as (
     where true {{ langfuse_warehouse.changed_days_filter(langfuse_warehouse.utc_date('start_time'), changed_days) }}
 ),
 
--- Unfiltered: a roll-up span's children may start on another day than the span.
+-- Every observation of the traces being built: a roll-up span's children may start on another day
+-- than the span, but never in another trace.
 all_observations as (
-    select * from {{ ref('stg_observations') }}
+    select * from {{ ref('stg_observations') }} as trace_observations
+    {%- if is_incremental() %}
+    where exists (
+        select 1 from observations
+        where observations.project_id = trace_observations.project_id
+            and observations.trace_id = trace_observations.trace_id
+    )
+    {%- endif %}
 ),
 
 traces as (

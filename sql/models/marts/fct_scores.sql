@@ -10,14 +10,7 @@
 
 
 -- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
-{% set changed_days = {'table': 'scores', 'day': 'timestamp', 'through_traces': true} %}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_changed_days',
-    unique_key='score_date',
-    on_schema_change='fail',
-    meta={'changed_days': changed_days},
-) }}
+{% set changed_days = langfuse_warehouse.incremental_by_changed_days('scores', 'timestamp', unique_key='score_date', through_traces=true) %}
 
 with
 

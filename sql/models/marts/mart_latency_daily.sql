@@ -11,14 +11,7 @@
 
 
 -- Incremental: each run rebuilds the UTC days with raw rows changed since the last (macros/incremental.sql).
-{% set changed_days = {'table': 'observations', 'day': 'start_time'} %}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_changed_days',
-    unique_key='observation_date',
-    on_schema_change='fail',
-    meta={'changed_days': changed_days},
-) }}
+{% set changed_days = langfuse_warehouse.incremental_by_changed_days('observations', 'start_time', unique_key='observation_date') %}
 
 with
 
