@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, list[str] | None] = {
     "plan_rate_limit": ["--traces", "5000"],
     "export_throughput": ["--quick"],
     "marts_build": ["--observations", "40000", "--no-postgres"],
+    "concurrency": ["--traces", "1000"],
 }
 
 
