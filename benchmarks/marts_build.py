@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks.harness import ROOT, machine, run_child, shown
+from benchmarks.harness import ROOT, ChildRun, machine, run_child, shown
 
 FULL_TARGET_S = 8.0
 INCREMENTAL_TARGET = 0.4
@@ -124,6 +124,21 @@ def dbt_build_seconds(workdir: Path) -> float:
     return float(json.loads(newest.read_text())["elapsed_time"])
 
 
+# Linux keeps a process's pre-exec high-water mark in its ru_maxrss, and a child forked from this process
+# (which holds the simulator and the scale-up's memory, over 1 GB) starts out counted at this process's
+# size: every build measured so showed the same 1,1xx-1,7xx MB. Each build is therefore started from a
+# small launcher process, whose child's peak is the build's own.
+LAUNCHER = ("import os, subprocess, sys; child = subprocess.Popen(sys.argv[1:]); _, status, usage = os.wait4(child.pid, 0); "
+            "print(f'peak_rss_kb={usage.ru_maxrss}', flush=True); sys.exit(os.waitstatus_to_exitcode(status))")
+
+
+def marts(*arguments: str) -> tuple[ChildRun, float]:
+    """One `langfuse-warehouse marts` as a child process: the run (wall time from fork to exit, output) and its own peak RSS in MB."""
+    run = run_child([sys.executable, "-c", LAUNCHER, *cli("marts", *arguments)], "")
+    peak_kb = next(int(line.split("=", 1)[1]) for line in run.output.splitlines() if line.startswith("peak_rss_kb="))
+    return run, peak_kb / 1024
+
+
 def built_line(output: str) -> str:
     return next((line for line in output.splitlines() if line.startswith("Built ")), output.strip()[-300:])
 
@@ -158,44 +173,46 @@ def main() -> None:
         copies, observations = scale_up(database, args.observations)
 
         build: dict[str, float] = {}  # run -> seconds of `dbt build` itself
-        cold = run_child(cli("marts", "--database", str(database), "--full-refresh"), "")
+        peak: dict[str, float] = {}  # run -> peak RSS MB of the marts process
+        cold, peak["cold"] = marts("--database", str(database), "--full-refresh")
         build["cold"] = dbt_build_seconds(workdir)
-        full = run_child(cli("marts", "--database", str(database), "--full-refresh"), "")
+        full, peak["full"] = marts("--database", str(database), "--full-refresh")
         build["full"] = dbt_build_seconds(workdir)
         added = add_new_rows(database, 0.01)
-        incremental = run_child(cli("marts", "--database", str(database)), "")
+        incremental, peak["incremental"] = marts("--database", str(database))
         build["incremental"] = dbt_build_seconds(workdir)
         postgres = None
         if pg:
             load_postgres(database, pg, workdir)
-            run_child(cli("marts", "--destination", "postgres", "--full-refresh"), "")  # dbt's first parse
-            postgres = run_child(cli("marts", "--destination", "postgres", "--full-refresh"), "")
+            marts("--destination", "postgres", "--full-refresh")  # dbt's first parse
+            postgres, peak["postgres"] = marts("--destination", "postgres", "--full-refresh")
             build["postgres"] = dbt_build_seconds(workdir)
     finally:
         if server:
             server.stop()
 
     ratio = incremental.seconds / full.seconds
-    peak = max(cold.peak_rss_mb, full.peak_rss_mb, incremental.peak_rss_mb)
+    duckdb_peak = max(peak["cold"], peak["full"], peak["incremental"])
     print(f"{date.today()}, {machine()}, load average {os.getloadavg()[0]:.1f}")
     print(f"warehouse: {observations:,} observations ({copies} copies of a {SEED_TRACES:,}-trace simulator sync); "
           f"+{added:,} new observations ({added / observations:.1%}) before the incremental build")
     print(f"{'run':<34} {'seconds':>8} {'dbt build s':>12} {'peak RSS MB':>12}")
-    print(f"{'full build, cold (first parse)':<34} {cold.seconds:>8.1f} {build['cold']:>12.1f} {cold.peak_rss_mb:>12,.0f}")
-    print(f"{'full build (--full-refresh)':<34} {full.seconds:>8.1f} {build['full']:>12.1f} {full.peak_rss_mb:>12,.0f}   "
+    print(f"{'full build, cold (first parse)':<34} {cold.seconds:>8.1f} {build['cold']:>12.1f} {peak['cold']:>12,.0f}")
+    print(f"{'full build (--full-refresh)':<34} {full.seconds:>8.1f} {build['full']:>12.1f} {peak['full']:>12,.0f}   "
           f"target ≤ {FULL_TARGET_S:.0f} s: {'met' if full.seconds <= FULL_TARGET_S else 'NOT met'}")
     print(f"{'incremental after 1 % new rows':<34} {incremental.seconds:>8.1f} {build['incremental']:>12.1f} "
-          f"{incremental.peak_rss_mb:>12,.0f}   {ratio:.2f}x full, target ≤ {INCREMENTAL_TARGET}x: "
+          f"{peak['incremental']:>12,.0f}   {ratio:.2f}x full, target ≤ {INCREMENTAL_TARGET}x: "
           f"{'met' if ratio <= INCREMENTAL_TARGET else 'NOT met'} (dbt build alone: {build['incremental'] / build['full']:.2f}x)")
-    print(f"peak RSS {peak:,.0f} MB, target ≤ {RSS_TARGET_MB} MB: {'met' if peak <= RSS_TARGET_MB else 'NOT met'}")
+    print(f"peak RSS {duckdb_peak:,.0f} MB, target ≤ {RSS_TARGET_MB} MB: {'met' if duckdb_peak <= RSS_TARGET_MB else 'NOT met'}")
     if postgres:
-        print(f"{'PostgreSQL full build':<34} {postgres.seconds:>8.1f} {build['postgres']:>12.1f} {postgres.peak_rss_mb:>12,.0f}   "
+        print(f"{'PostgreSQL full build':<34} {postgres.seconds:>8.1f} {build['postgres']:>12.1f} {peak['postgres']:>12,.0f}   "
               f"({built_line(postgres.output)})")
     else:
         print("PostgreSQL full build: skipped (--no-postgres, or no server binaries)")
     print(f"full: {built_line(full.output)}")
     print(f"incremental: {built_line(incremental.output)}")
-    print("commands:", shown(full.command), "|", shown(incremental.command))
+    print("commands (each started by a small launcher, for its own peak RSS):", shown(cli("marts", "--database", str(database), "--full-refresh")),
+          "|", shown(cli("marts", "--database", str(database))))
 
 
 if __name__ == "__main__":

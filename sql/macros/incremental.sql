@@ -65,11 +65,11 @@
 {%- endmacro %}
 
 {#
-  The days to rebuild as a list of date literals, queried once as the model compiles. A list of
-  constants is a filter the engine applies where it scans the raw table, under the staging view; a
-  subquery is a join made after the view has computed every row (at 1M observations, most of an
-  incremental build). The list is kept in the model's config for the strategy, which deletes exactly
-  these days.
+  The days to rebuild as a list of date literals, queried once as the model compiles and kept in the
+  model's config for the strategy, which deletes exactly these days: with a subquery in each place, a
+  sync committing between the model's insert and the delete (PostgreSQL has no single-writer lock) could
+  delete a day that was not rebuilt. (It was also meant to let DuckDB filter the days under the staging
+  view; DuckDB 1.x still applies it above the view's projection, so the view is computed for every row.)
 #}
 {% macro changed_days_list(settings) -%}
     {%- if not execute -%}{{ return('null') }}{%- endif -%}
