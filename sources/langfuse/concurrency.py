@@ -5,11 +5,12 @@ reaches a few percent of a plan's rate limit. Two ways to keep ``workers`` reque
 one of them paced by the client's one ``RequestPacer``:
 
 - ``SubWindowReads``: a windowed resource's range is cut into closed-open sub-windows, each read
-  newest first with its own cursor (or first pages) by a worker thread: first in equal parts, then,
-  whenever a worker is idle, the sub-window with the most rows left (guessed from the density of its
-  pages so far) gives away its older half, so however the rows are spread in time (a backfill from
-  2023 whose rows are all from last week) the workers end up sharing them. The sub-window keeps ``[mid, end)`` and stops once its pages pass below ``mid``; the new one
-  reads ``[start, mid)``. A row at exactly ``mid`` belongs to one side only, by construction.
+  newest first with its own cursor (or first pages) by a worker thread. Whenever a worker is idle,
+  the sub-window with the most rows left (guessed from the density of its pages so far) gives away
+  its older half. However the rows are spread in time (a backfill from 2023 whose rows are all from
+  last week) the workers end up sharing them, and a range with less than two pages left is never cut
+  (a nightly run costs no extra request). The sub-window keeps ``[mid, end)`` and stops once its
+  pages pass below ``mid``; the new one reads ``[start, mid)``. A row at exactly ``mid`` belongs to one side only, by construction.
 - ``fan_out``: the children of a parent's rows (prompt versions, queue items, run items) read by the
   workers, in order, at most ``workers`` at a time.
 
@@ -140,7 +141,7 @@ class SubWindowReads:
         self._pages: queue.Queue = queue.Queue(maxsize=max(2, depth))
         self._stop = threading.Event()
         self._min_split_rows = min_split_rows
-        self._windows = [SubWindow(start, end) for start, end in self._first_cut(list(ranges))]
+        self._windows = [SubWindow(start, end) for start, end in ranges]
         self._active: list[SubWindow] = []
         self._futures: list[Future] = []
         self.delivered = 0  # rows handed on (the consumer's count, for the chunk decision)
@@ -153,6 +154,7 @@ class SubWindowReads:
         try:
             for window in list(self._windows):
                 self._start(window)
+            self._split_for_idle_workers()
             while self._active:
                 window, table, error = self._pages.get()
                 if table is _DONE:
@@ -168,6 +170,7 @@ class SubWindowReads:
                     if window.delivered_oldest is None or oldest < window.delivered_oldest:
                         window.delivered_oldest = oldest
                 yield table
+                self._split_for_idle_workers()  # its pages so far tell how many rows are left
         finally:
             self.close()
 
@@ -204,19 +207,6 @@ class SubWindowReads:
                 return
             self._windows.append(older)
             self._start(older)
-
-    def _first_cut(self, ranges: list[Range]) -> list[Range]:
-        """The range cut into ``target()`` equal parts before anything is known of its rows."""
-        wanted = self._target()
-        if len(ranges) >= wanted:
-            return ranges
-        start, end = max(ranges, key=lambda r: r[1] - r[0])
-        step = (end - start) / (wanted - len(ranges) + 1)
-        if step < MIN_SPLIT:
-            return ranges
-        bounds = [end] + [floor_ms(end - step * i) for i in range(1, wanted - len(ranges) + 1)] + [start]
-        cut = list(zip(bounds[1:], bounds[:-1], strict=True))
-        return [r for r in ranges if r != (start, end)] + cut
 
     # --- a worker ---------------------------------------------------------------------------------
 

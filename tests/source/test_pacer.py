@@ -1,5 +1,8 @@
 """The client-side pacer: at most max_rpm request starts in any 60 seconds, bursting after a pause."""
 
+import threading
+import time
+
 from sources.langfuse.http import RequestPacer
 
 
@@ -41,3 +44,28 @@ def test_no_limit_means_no_waiting():
     for _ in range(10_000):
         pacer.wait()
     assert clock.now == 0.0
+
+
+def test_threads_waiting_at_once_never_start_more_than_the_limit_in_a_window():
+    class ShortWindow(RequestPacer):
+        WINDOW_SECONDS = 0.3
+
+    pacer = ShortWindow(5)
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    def requests():
+        for _ in range(4):
+            pacer.wait()
+            with lock:
+                starts.append(time.monotonic())
+
+    threads = [threading.Thread(target=requests) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    starts.sort()
+    assert len(starts) == 32
+    for i, start in enumerate(starts):
+        assert sum(1 for s in starts[i:] if s - start < ShortWindow.WINDOW_SECONDS) <= 5

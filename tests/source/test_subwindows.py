@@ -79,14 +79,21 @@ def _read(listing: FakeList, ranges, workers: int, stop_after_rows: int | None =
 def test_two_sub_windows_split_at_a_tied_millisecond_read_every_row_once_and_the_boundary_on_one_side():
     rows = _rows()
     listing = FakeList(rows)
-    ids, unread = _read(listing, [(START, END)], workers=2)
+    ids, unread = _read(listing, [(MID, END), (START, MID)], workers=2)
     assert sorted(set(ids)) == sorted(r["id"] for r in rows)
     assert unread == []
-    # The split fell on the tied millisecond: [MID, END) reads it, [START, MID) never serves it.
-    assert (START, MID) in listing.queries
+    # The boundary falls on the tied millisecond: [MID, END) reads it, [START, MID) never serves it.
     tied = [i for i in ids if i.startswith("at-")]
     assert len(tied) == len(set(tied)) == 3 * PAGE
     assert listing.peak > 1
+
+
+def test_one_range_is_cut_for_idle_workers_once_its_pages_show_rows_left():
+    rows = _rows()
+    listing = FakeList(rows)
+    ids, unread = _read(listing, [(START, END)], workers=4)
+    assert set(ids) == {r["id"] for r in rows} and unread == []
+    assert len(listing.queries) > 1 and listing.peak > 1
 
 
 def test_a_split_gives_away_the_older_half_of_what_is_left():

@@ -4,6 +4,7 @@ First each test shows that the simulator really does it (a naive client would lo
 never get through), then that the sync still loads exactly the ground truth.
 """
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -87,11 +88,13 @@ def test_rows_inserted_while_a_legacy_list_is_paged_are_neither_lost_nor_doubled
     legacy_sim.set_unkind(ingestion_lag_seconds=0)  # each insert lands between two pages
     now = datetime.now(UTC)
     inserted = []
+    inserting = threading.Lock()  # requests of concurrent sub-windows call the hook at once
 
     def insert_between_pages(request):
-        if request.url.params.get("fromStartTime") and len(inserted) < 6:
-            # Newer than everything read so far, so every offset after them would shift.
-            inserted.extend(legacy_sim.add_traces(1, at=now - timedelta(minutes=20 - len(inserted))))
+        with inserting:
+            if request.url.params.get("fromStartTime") and len(inserted) < 6:
+                # Newer than everything read so far, so every offset after them would shift.
+                inserted.extend(legacy_sim.add_traces(1, at=now - timedelta(minutes=20 - len(inserted))))
 
     original = httpx.Client
     monkeypatch.setattr(httpx, "Client", lambda *args, **kwargs: original(
@@ -115,7 +118,8 @@ def test_a_page_too_heavy_for_the_server_is_read_in_smaller_pages(sim, tmp_path)
     assert {answer.status_code for answer in answers} == {422}, "the same heavy request must fail every time"
     assert "reduce the page size" in answers[0].json()["message"]
 
-    report = sync(sim, tmp_path, resources=["observations"])
+    # One sub-window: the request count below is one paginator's (sub-windows add a request per cut).
+    report = sync(sim, tmp_path, resources=["observations"], concurrency=1)
     assert report.retries["http 422: smaller page"] >= 1
     assert differences(tmp_path, sim.ground_truth(), "observations", report.project_ids[0]) == []
     # 1,095 rows: a size that stays halved would need ~70 pages of the 15 rows that pass at the documents.
