@@ -123,8 +123,10 @@ def main() -> None:
     rpm = PLAN_RPM // scale
     latency = Latency.realistic()
     print(f"machine: {machine()}; date: {date.today()}")
-    print(f"simulator latency: {latency.to_json()} × {scale} (~{latency.seconds(1000, 1_670_000) * scale * 1000:.0f} ms "
-          f"a 1,000-row observations page, ~{latency.seconds(100, 30_000) * scale * 1000:.0f} ms a 100-row scores page)")
+    page_ms = latency.seconds(1000, 1_670_000) * scale * 1000
+    scores_ms = latency.seconds(100, 30_000) * scale * 1000
+    print(f"simulator latency: {latency.to_json()} × {scale} (~{page_ms:.0f} ms a 1,000-row observations page, "
+          f"~{scores_ms:.0f} ms a 100-row scores page)")
     if concurrent:
         chosen = f"--concurrency {args.concurrency}" if args.concurrency else "the sync's default concurrency"
         print(f"the sync accepts --concurrency: concurrent runs use {chosen}")

@@ -10,7 +10,8 @@ one of them paced by the client's one ``RequestPacer``:
   its older half. However the rows are spread in time (a backfill from 2023 whose rows are all from
   last week) the workers end up sharing them, and a range with less than two pages left is never cut
   (a nightly run costs no extra request). The sub-window keeps ``[mid, end)`` and stops once its
-  pages pass below ``mid``; the new one reads ``[start, mid)``. A row at exactly ``mid`` belongs to one side only, by construction.
+  pages pass below ``mid``; the new one reads ``[start, mid)``. A row at exactly ``mid`` belongs to one
+  side only, by construction.
 - ``fan_out``: the children of a parent's rows (prompt versions, queue items, run items) read by the
   workers, in order, at most ``workers`` at a time.
 

@@ -44,6 +44,7 @@ def without_app_root_limit(truth: dict, problems: list[str]) -> list[str]:
     leave it to be derived from the parent: an app root, whose parent is an upstream service's span,
     cannot be told from a child whose parent is in another file, so it loads as a child.
     """
-    app_roots = {f"observations('proj-demo', '{o['traceId']}', '{o['id']}'): is_root_observation expected True, got False"
+    app_roots = {f"observations('proj-demo', '{o['traceId']}', '{o['id']}'): "
+                 "is_root_observation expected True, got False"
                  for o in truth["observations"] if o["isRootObservation"] and o["parentObservationId"]}
     return [problem for problem in problems if problem not in app_roots]
