@@ -59,24 +59,22 @@ def _duration(value: str) -> timedelta:
         raise argparse.ArgumentTypeError(f"{value!r} is not a duration like 30m, 2h or 7d") from None
 
 
-def _days(value: str) -> int:
-    try:
-        days = int(value)
-    except ValueError:
-        days = 0
-    if days < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days (1 or more)")
-    return days
-
-
-def _at_least_one(text: str) -> int:
+def _whole_number(text: str, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of {what}")
     return value
+
+
+def _days(value: str) -> int:
+    return _whole_number(value, "days (1 or more)")
+
+
+def _at_least_one(text: str) -> int:
+    return _whole_number(text, "at least 1")
 
 
 def _csv(value: str) -> list[str]:

@@ -102,9 +102,14 @@ class LineProgress(SyncProgress):
         super().__init__()
         self.stream, self.interval = stream, interval
         self._last = time.monotonic()
+        self._writing = threading.Lock()
 
     def _print(self, text: str) -> None:
-        print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {text}", file=self.stream, flush=True)
+        # One write per line, under a lock: dbt's threads and the sync's readers report at once, and
+        # print() writes the text and its newline separately, so two lines could run into one.
+        with self._writing:
+            self.stream.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {text}\n")
+            self.stream.flush()
 
     def changed(self) -> None:
         now = time.monotonic()

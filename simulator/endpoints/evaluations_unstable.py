@@ -119,11 +119,7 @@ def list_evaluators(request: Request) -> dict[str, Any]:
 
 @route("GET", "/api/public/unstable/evaluators/{evaluatorId}", profiles=V4)
 def get_evaluator(request: Request) -> Row:
-    wanted = request.path_params["evaluatorId"]
-    found = next((row for row in _rows(request, "evaluators") if row["id"] == wanted), None)
-    if found is None:
-        raise _not_found("Evaluator")
-    return spec_evaluator(found)
+    return spec_evaluator(_one(request, "evaluators", "evaluatorId", "Evaluator"))
 
 
 @route("GET", "/api/public/unstable/evaluation-rules", profiles=V4)
@@ -137,8 +133,13 @@ def list_evaluation_rules(request: Request) -> dict[str, Any]:
 
 @route("GET", "/api/public/unstable/evaluation-rules/{evaluationRuleId}", profiles=V4)
 def get_evaluation_rule(request: Request) -> Row:
-    wanted = request.path_params["evaluationRuleId"]
-    found = next((row for row in _rows(request, "evaluation_rules") if row["id"] == wanted), None)
-    if found is None:
-        raise _not_found("Evaluation rule")
+    found = _one(request, "evaluation_rules", "evaluationRuleId", "Evaluation rule")
     return spec_rule(found, {row["id"]: row for row in _rows(request, "evaluators")})
+
+
+def _one(request: Request, table: str, id_param: str, what: str) -> Row:
+    wanted = request.path_params[id_param]
+    found = next((row for row in _rows(request, table) if row["id"] == wanted), None)
+    if found is None:
+        raise _not_found(what)
+    return found
