@@ -1,6 +1,6 @@
 """Observations sync throughput next to the raw page-fetch ceiling of the same server, in one run.
 
-    .venv/bin/python benchmarks/sync_throughput.py [--traces 25000]
+    .venv/bin/python benchmarks/sync_throughput.py [--traces 25000] [--concurrency N]
 
 Starts the simulator in its own process (so its memory is not counted), measures the ceiling (a bare
 httpx loop fetching and JSON-parsing every page of /v2/observations, 1,000 rows a page, all field
@@ -80,13 +80,13 @@ def fetch_ceiling(base_url: str) -> tuple[int, float, int]:
     return rows, time.perf_counter() - started, requests
 
 
-def run_sync(base_url: str, workdir: Path) -> tuple[float, str]:
+def run_sync(base_url: str, workdir: Path, extra: list[str]) -> tuple[float, str]:
     env = {**os.environ, "LANGFUSE_HOST": base_url, "LANGFUSE_PUBLIC_KEY": KEYS[0], "LANGFUSE_SECRET_KEY": KEYS[1]}
     started = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-m", "pipelines.cli", "sync", "--resources", "observations", "--api", "v4",
          "--settle-delay", "0s", "--database", str(workdir / "bench.duckdb"),
-         "--pipelines-dir", str(workdir / "dlt")],
+         "--pipelines-dir", str(workdir / "dlt"), *extra],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     )
     return time.perf_counter() - started, out.stdout
@@ -95,14 +95,16 @@ def run_sync(base_url: str, workdir: Path) -> tuple[float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--traces", type=int, default=25_000)
+    parser.add_argument("--concurrency", type=int, help="the sync's --concurrency (default: its own default)")
     args = parser.parse_args()
+    extra = ["--concurrency", str(args.concurrency)] if args.concurrency else []
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     simulator = start_simulator(args.traces, port)
     try:
         rows, ceiling_s, ceiling_requests = fetch_ceiling(base_url)
         with tempfile.TemporaryDirectory() as tmp:
-            sync_s, output = run_sync(base_url, Path(tmp))
+            sync_s, output = run_sync(base_url, Path(tmp), extra)
         peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     finally:
         simulator.terminate()
