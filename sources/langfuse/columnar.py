@@ -16,9 +16,11 @@ the fast path.
 from __future__ import annotations
 
 import os
+import queue
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +40,8 @@ DUCKDB_TYPES = {
     "text": "VARCHAR",
 }
 _MIN_MEMORY_LIMIT = 128 * 2**20
+# Connections decoding at once: enough to keep the cores busy, whatever the requests in flight.
+DECODER_SLOTS = min(4, os.cpu_count() or 2)
 _UNTYPED = "untyped"  # a key only ever seen null: read as JSON, to notice when a value arrives
 _CURSOR = "__page_cursor"
 _KEYS = "__page_keys"
@@ -68,28 +72,33 @@ class ColumnarDecoder:
     """Decodes the pages of one read; probes their layout, and learns from pages the Python path decoded.
 
     Thread-safe: pages are decoded in the fetching threads (prefetch, sub-window readers) and the
-    layout learned in the consumer; each thread has its own DuckDB connection and scratch file.
+    layout learned in the consumer. A decode borrows one of at most ``slots`` DuckDB connections (each
+    with its scratch file): a page is ~15 ms of work against the hundreds of milliseconds a distant
+    server takes to send it, so a few connections serve any number of readers, and the memory each
+    connection's buffer pool keeps does not grow with ``--concurrency``.
     """
 
-    def __init__(self, declared: Mapping[str, str]):
+    def __init__(self, declared: Mapping[str, str], slots: int = DECODER_SLOTS):
         self._declared = dict(declared)
         self._layout: dict[str, str] | None = None  # API key -> type, in the page's key order
         self._query: str | None = None
         self._lock = threading.Lock()
-        self._local = threading.local()
-        self._opened: list[tuple[duckdb.DuckDBPyConnection, _ScratchFile]] = []
+        self._idle: queue.LifoQueue[_Slot] = queue.LifoQueue()  # the warmest connection first
+        self._free_slots = threading.Semaphore(slots)
+        self._opened: list[_Slot] = []
         self._closed = False
         self.fast_pages = 0
         self.python_pages = 0
 
     def decode(self, content: bytes) -> Page:
         try:
-            return self._decode(content)
+            with self._slot() as slot:
+                return self._decode(slot, content)
         except _Closed:
             return python_page(content)
 
-    def _decode(self, content: bytes) -> Page:
-        connection, path = self._scratch(content)
+    def _decode(self, slot: _Slot, content: bytes) -> Page:
+        connection, path = slot.load(content)
         with self._lock:
             query, layout = self._query, self._layout
         if query is None:
@@ -182,39 +191,63 @@ class ColumnarDecoder:
         schema = pa.schema(fields)
         return Page(cursor=cursor, table=pa.Table.from_arrays(arrays, names=schema.names).cast(schema))
 
-    def _scratch(self, content: bytes) -> tuple[duckdb.DuckDBPyConnection, str]:
-        """This thread's connection, with ``content`` in its scratch file (rewritten in place)."""
-        local = self._local
-        if self._closed:
-            raise _Closed  # a late page of an abandoned prefetch
-        if not hasattr(local, "connection"):
-            with self._lock:
-                if self._closed:
-                    raise _Closed
-                local.connection, local.scratch = duckdb.connect(), _ScratchFile()
-                self._opened.append((local.connection, local.scratch))
-            # One thread: the sync's other thread is busy too, and a page is small work. The page
-            # file is rewritten in place, so no cache of it may ever be trusted.
-            local.connection.execute("SET threads = 1; SET TimeZone = 'UTC'; SET enable_external_file_cache = false")
-            local.memory_limit = 0
+    @contextmanager
+    def _slot(self) -> Iterator[_Slot]:
+        """Borrow a connection: an idle one, a new one while fewer than ``slots`` exist, else wait."""
+        self._free_slots.acquire()
+        try:
+            if self._closed:
+                raise _Closed  # a late page of an abandoned prefetch
+            try:
+                slot = self._idle.get_nowait()
+            except queue.Empty:
+                with self._lock:
+                    if self._closed:
+                        raise _Closed from None
+                    slot = _Slot()
+                    self._opened.append(slot)
+            try:
+                yield slot
+            finally:
+                self._idle.put(slot)
+        finally:
+            self._free_slots.release()
+
+    def close(self) -> None:
+        """Close every connection and scratch file (call once the reading threads are done)."""
+        with self._lock:
+            self._closed = True
+            opened, self._opened = self._opened, []
+        for slot in opened:
+            slot.close()
+
+
+class _Slot:
+    """One DuckDB connection and the scratch file it reads pages from."""
+
+    def __init__(self) -> None:
+        self.connection = duckdb.connect()
+        self.scratch = _ScratchFile()
+        # One thread: the sync's other thread is busy too, and a page is small work. The page file is
+        # rewritten in place, so no cache of it may ever be trusted.
+        self.connection.execute("SET threads = 1; SET TimeZone = 'UTC'; SET enable_external_file_cache = false")
+        self.memory_limit = 0
+
+    def load(self, content: bytes) -> tuple[duckdb.DuckDBPyConnection, str]:
+        """This connection, with ``content`` in its scratch file (rewritten in place)."""
         # DuckDB's buffer pool keeps what it used, up to its limit (80% of RAM by default): a limit
         # sized to the page keeps the decoder at a few tens of MB over a long read. Much lower and
         # it frees and re-faults its buffers on every page (3x the page faults, +50% CPU).
         needed = max(_MIN_MEMORY_LIMIT, 4 * len(content))
-        if needed > local.memory_limit:
-            local.connection.execute(f"SET memory_limit = '{needed // 2**20 + 1}MB'")
-            local.memory_limit = needed
-        local.scratch.write(content)
-        return local.connection, local.scratch.path
+        if needed > self.memory_limit:
+            self.connection.execute(f"SET memory_limit = '{needed // 2**20 + 1}MB'")
+            self.memory_limit = needed
+        self.scratch.write(content)
+        return self.connection, self.scratch.path
 
     def close(self) -> None:
-        """Close every thread's connection and scratch file (call once the reading threads are done)."""
-        with self._lock:
-            self._closed = True
-            opened, self._opened = self._opened, []
-        for connection, scratch in opened:
-            connection.close()
-            scratch.close()
+        self.connection.close()
+        self.scratch.close()
 
 
 class _ScratchFile:

@@ -8,10 +8,11 @@ one of them paced by the client's one ``RequestPacer``:
   newest first with its own cursor (or first pages) by a worker thread. Whenever a worker is idle,
   the sub-window with the most rows left (guessed from the density of its pages so far) gives away
   its older half. However the rows are spread in time (a backfill from 2023 whose rows are all from
-  last week) the workers end up sharing them, and a range with less than two pages left is never cut
-  (a nightly run costs no extra request). The sub-window keeps ``[mid, end)`` and stops once its
-  pages pass below ``mid``; the new one reads ``[start, mid)``. A row at exactly ``mid`` belongs to one
-  side only, by construction.
+  last week) the workers end up sharing them, and a range with less than a page left is never cut
+  (a nightly run costs at most one extra request). Cutting down to a page matters at the end of a
+  read: the last sub-windows would otherwise be read a page at a time while the other workers idle.
+  The sub-window keeps ``[mid, end)`` and stops once its pages pass below ``mid``; the new one reads
+  ``[start, mid)``. A row at exactly ``mid`` belongs to one side only, by construction.
 - ``fan_out``: the children of a parent's rows (prompt versions, queue items, run items) read by the
   workers, in order, at most ``workers`` at a time.
 
@@ -196,7 +197,7 @@ class SubWindowReads:
     def _split_for_idle_workers(self) -> None:
         """Keep ``target()`` sub-windows in flight by cutting the one with the most rows left in two.
 
-        Only once its pages tell how dense it is, and only when both halves hold pages' worth: a cut
+        Only once its pages tell how dense it is, and only when a page's worth is left: a cut
         costs a request, and an empty half (a backfill's years without data) would cost more cuts.
         """
         while len(self._active) < self._target():

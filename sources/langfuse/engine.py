@@ -157,7 +157,7 @@ class ResourceReader:
             window.ranges,
             fetch=lambda part: self._list_pages(self.spec, ChildRequest(), part, gate, prefetched=False),
             to_table=self._page_tables.table_of, cursor_column=self.spec.window.cursor_column, pool=self._pool,
-            target=self._in_flight, depth=PAGE_QUEUE, min_split_rows=2 * self.spec.max_page_size, on_stop=gate.close,
+            target=self._in_flight, depth=PAGE_QUEUE, min_split_rows=self.spec.max_page_size, on_stop=gate.close,
         )
         with _closing(reads.tables()) as tables:
             for table in tables:

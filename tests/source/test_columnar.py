@@ -28,9 +28,9 @@ def python_table(content):
     return table
 
 
-def learned_decoder(content):
+def learned_decoder(content, slots: int = 2):
     """A decoder that has read the first page of a read (and so knows the layout)."""
-    decoder = ColumnarDecoder(OBSERVATIONS.columns)
+    decoder = ColumnarDecoder(OBSERVATIONS.columns, slots=slots)
     first = decoder.decode(content)
     if first.rows is not None:
         table, discovered = rows_to_table(first.rows, OBSERVATIONS.columns)
@@ -158,11 +158,35 @@ def test_scratch_files_never_outlive_the_decoder():
     worker.start()
     worker.join()
     decoder.decode(page([ROW]))
-    scratches = [scratch for _, scratch in decoder._opened]
-    assert len(scratches) == 2  # one per decoding thread
+    scratches = [slot.scratch for slot in decoder._opened]
+    assert scratches
     decoder.close()
     assert set(glob.glob(pattern)) <= before  # unlinked (at once on Linux, at close elsewhere)
     for scratch in scratches:
         with pytest.raises(OSError):
             os.fstat(scratch._fd)
     assert decoder.decode(page([ROW])).rows == [ROW]  # a late page after close: the Python path
+
+
+def test_any_number_of_reading_threads_share_a_few_connections():
+    """Sixteen readers (``--concurrency 16``) decode through at most ``slots`` DuckDB connections, so the
+    decoder's memory does not grow with the requests in flight; every page still decodes exactly."""
+    import threading
+
+    decoder_slots = 2
+    decoder = learned_decoder(page([ROW]), slots=decoder_slots)
+    results = []
+
+    def read() -> None:
+        for _ in range(5):
+            results.append(decoder.decode(page([ROW])))
+
+    readers = [threading.Thread(target=read) for _ in range(16)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert len(results) == 80
+    assert all(result.table is not None and result.table.num_rows == 1 for result in results)
+    assert 1 <= len(decoder._opened) <= decoder_slots
+    decoder.close()
