@@ -182,13 +182,20 @@ def _overlaps(manifest: Manifest, others: list[Manifest]) -> list[tuple[datetime
 
 def _in_ranges(times: pa.ChunkedArray, ranges: list[tuple[datetime, datetime]]) -> pa.ChunkedArray | None:
     """Rows whose time (to the millisecond, as Langfuse filters) lies in one of ``ranges``, both ends inclusive."""
-    if not ranges:
+    if not ranges or len(times) == 0:
         return None
+    bounds = pc.min_max(times).as_py()
+    if bounds["min"] is None:
+        return None
+    # A batch spans a fraction of the export: compare it only with the boundaries that fall in it.
+    ranges = [(low, high) for low, high in ranges if low <= bounds["max"] and bounds["min"] < high + ONE_MS]
     mask = None
     for low, high in ranges:
         inside = pc.and_(pc.greater_equal(times, pa.scalar(low, times.type)),
                          pc.less(times, pa.scalar(high + ONE_MS, times.type)))
         mask = inside if mask is None else pc.or_(mask, inside)
+    if mask is None:
+        return None
     mask = pc.fill_null(mask, False)
     return mask if pc.any(mask).as_py() else None
 
