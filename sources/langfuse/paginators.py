@@ -59,7 +59,7 @@ class ListRequest:
                 page = self.client.get(self.path, query, self.decode, shrinkable=limit > 1)
             except QueryTooHeavyError as heavy:
                 self.gate.settle(limit, 0)
-                size.shrink(offset or 0)
+                size.shrink(offset)
                 self.client.stats.count_retry("http 422: smaller page")
                 log.info("%s; asking again with limit %d", heavy, size.limit)
                 continue
@@ -67,7 +67,7 @@ class ListRequest:
                 self.gate.settle(limit, 0)
                 raise
             self.gate.settle(limit, len(page))
-            size.passed(0 if offset is None else offset + limit)  # cursor pages need no alignment
+            size.passed(None if offset is None else offset + limit, len(page))
             return page
 
 
@@ -119,7 +119,8 @@ def newest_first_pages(request: ListRequest, window: TimeWindow, tie_order: Mapp
     upper = parse_ts(request.params[window.to_param])
     size = PageSize(request.max_page_size)
     while True:
-        page = request.with_params(**{window.to_param: format_ts(upper)}).page(size, offset=0)
+        # Always page 1, so sized as a cursor read (each request starts where the last one ended).
+        page = request.with_params(**{window.to_param: format_ts(upper)}, page=1).page(size)
         data = [] if page is None else page_data(page, request.path)
         if not len(data):
             return

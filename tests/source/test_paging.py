@@ -3,14 +3,37 @@
 from sources.langfuse.paging import PageSize, camel_case
 
 
-def test_a_422_halves_the_page_and_each_page_that_passes_doubles_it_back():
+def test_a_cursor_read_quarters_its_page_after_a_422_and_grows_back_to_the_end_of_the_refused_page():
+    """Rows 563-565 of a read are 2 MB documents, with a 5 MB cap (the simulator's heavy traces)."""
     size = PageSize(1000)
-    assert size.shrink() and size.limit == 500
-    assert size.shrink() and size.limit == 250
-    size.passed()
+    assert size.shrink() and size.limit == 250  # 1,000 rows from row 0 were refused
+    size.passed(rows=250)
+    assert size.limit == 500  # doubles: rows 250-749 end short of the refused page's last row (999)
+    assert size.shrink() and size.limit == 125  # refused (all three documents): 500 is now the smallest
+    size.passed(rows=125)
+    assert size.limit == 250
+    assert size.shrink() and size.limit == 62  # rows 375-624: refused, the smallest is 250
+    size.passed(rows=62)
+    size.passed(rows=124)  # rows 437-560
+    assert size.limit == 63  # never past the refused page's last row: 250 - 186 - 1
+    assert size.shrink() and size.limit == 15
+    assert size.shrink() and size.limit == 3
+    size.passed(rows=3)  # rows 561-563: one document
+    assert size.limit == 6
+    size.passed(rows=6)
+    assert size.limit == 5  # 15 - 9 - 1
+    size.passed(rows=5)
+    assert size.limit == 1000  # all of the refused page but its last row has passed: full pages again
+
+
+def test_offset_pages_halve_after_a_422_and_double_back_where_the_offset_allows():
+    size = PageSize(1000)
+    assert size.shrink(offset=0) and size.limit == 500
+    assert size.shrink(offset=0) and size.limit == 250
+    size.passed(next_offset=1000)
     assert size.limit == 500
-    size.passed()
-    size.passed()
+    size.passed(next_offset=2000)
+    size.passed(next_offset=3000)
     assert size.limit == 1000  # never above the maximum
 
 
