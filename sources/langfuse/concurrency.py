@@ -5,14 +5,15 @@ reaches a few percent of a plan's rate limit. Two ways to keep ``workers`` reque
 one of them paced by the client's one ``RequestPacer``:
 
 - ``SubWindowReads``: a windowed resource's range is cut into closed-open sub-windows, each read
-  newest first with its own cursor (or first pages) by a worker thread. Whenever a worker is idle,
+  newest first with its own cursor (or first pages) by a worker thread. Whenever workers are idle,
   the sub-window with the most rows left (guessed from the density of its pages so far) gives away
-  its older half. However the rows are spread in time (a backfill from 2023 whose rows are all from
-  last week) the workers end up sharing them, and a range with less than a page left is never cut
-  (a nightly run costs at most one extra request). Cutting down to a page matters at the end of a
-  read: the last sub-windows would otherwise be read a page at a time while the other workers idle.
-  The sub-window keeps ``[mid, end)`` and stops once its pages pass below ``mid``; the new one reads
-  ``[start, mid)``. A row at exactly ``mid`` belongs to one side only, by construction.
+  older slices of what it has left, one for each idle worker. However the rows are spread in time
+  (a backfill from 2023 whose rows are all from last week) the workers end up sharing them, and a
+  range with less than a page left is never cut (a nightly run costs at most one extra request).
+  Cutting down to a page matters at the end of a read: the last sub-windows would otherwise be read
+  a page at a time while the other workers idle.
+  The sub-window keeps ``[cut, end)`` and stops once its pages pass below ``cut``; the slices read
+  ``[start, cut)`` between them. A row at exactly a cut belongs to one side only, by construction.
 - ``fan_out``: the children of a parent's rows (prompt versions, queue items, run items) read by the
   workers, in order, at most ``workers`` at a time.
 
@@ -38,7 +39,7 @@ import pyarrow.compute as pc
 
 from sources.langfuse.http import LangfuseClient
 from sources.langfuse.memory import release_freed_memory
-from sources.langfuse.windows import Range, floor_ms, unread_below
+from sources.langfuse.windows import ONE_MS, Range, floor_ms, unread_below
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -50,6 +51,8 @@ DEFAULT_WORKERS = 8
 MAX_WORKERS = 24
 # A sub-window shorter than this is not cut again: a request per half would cost more than it saves.
 MIN_SPLIT = timedelta(seconds=1)
+# Slices cut for idle workers are guessed to hold at most this many pages each (``SubWindow.split``).
+SLICE_PAGES = 8
 
 
 @dataclass
@@ -82,8 +85,9 @@ class SubWindow:
 
     start: datetime  # rises when an idle worker takes the older half (under ``_lock``)
     end: datetime
-    fetched_rows: int = 0  # the worker's: rows fetched, and the oldest time they reached
+    fetched_rows: int = 0  # the worker's: rows fetched, and the span of time they cover
     fetched_oldest: datetime | None = None
+    fetched_newest: datetime | None = None
     delivered_oldest: datetime | None = None  # the consumer's: the oldest row it has handed on
     done: bool = False  # every page delivered (the consumer's)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -92,11 +96,13 @@ class SubWindow:
         with self._lock:
             return self.start
 
-    def fetched(self, rows: int, oldest: datetime | None) -> None:
+    def fetched(self, rows: int, oldest: datetime | None, newest: datetime | None = None) -> None:
         with self._lock:
             self.fetched_rows += rows
             if oldest is not None:
                 self.fetched_oldest = oldest
+            if newest is not None and (self.fetched_newest is None or newest > self.fetched_newest):
+                self.fetched_newest = newest
 
     def unread(self) -> Range | None:
         return None if self.done else unread_below(self.start, self.end, self.delivered_oldest)
@@ -106,23 +112,42 @@ class SubWindow:
         with self._lock:
             if self.fetched_oldest is None:
                 return 0.0
-            read = (self.end - self.fetched_oldest).total_seconds()
-            left = (self.fetched_oldest - self.start).total_seconds()
-            return self.fetched_rows * left / max(read, 0.001)
+            return self._rows_per_second() * (self.fetched_oldest - self.start).total_seconds()
 
-    def split(self) -> SubWindow | None:
-        """Give away the older half of what is left to fetch; None when too little time is left."""
+    def _rows_per_second(self) -> float:
+        # Over the time its rows cover, not from the window's end: the newest window of a backfill ends
+        # now, and the weeks since the project's last row would make its rows look sparse.
+        read = ((self.fetched_newest or self.end) - self.fetched_oldest).total_seconds()
+        return self.fetched_rows / max(read, 0.001)
+
+    def split(self, parts: int = 2, most_rows: float | None = None) -> list[SubWindow]:
+        """Give away all but the newest of ``parts`` slices of what is left to fetch, oldest first.
+
+        Equal slices, but none of the newer ones guessed to hold more than ``most_rows``: the oldest
+        slice then takes the rest. A backfill's first window spans years before its first page shows
+        where the rows are; equal slices of it would mostly be empty. Fewer slices (none) when one
+        would be shorter than ``MIN_SPLIT / 2``.
+        """
         with self._lock:
             frontier = self.end if self.fetched_oldest is None else floor_ms(self.fetched_oldest)
-            mid = floor_ms(self.start + (frontier - self.start) / 2)
-            if mid - self.start < MIN_SPLIT / 2 or frontier - mid < MIN_SPLIT / 2:
-                return None
-            older = SubWindow(self.start, mid)
-            self.start = mid
+            parts = min(parts, int((frontier - self.start) / (MIN_SPLIT / 2)))
+            if parts < 2:
+                return []
+            width = (frontier - self.start) / parts
+            if most_rows is not None and self.fetched_oldest is not None and self.fetched_rows:
+                width = max(min(width, timedelta(seconds=most_rows / self._rows_per_second())), MIN_SPLIT / 2)
+            cuts = [floor_ms(frontier - width * i) for i in range(parts - 1, 0, -1)]
+            bounds = [self.start, *cuts]
+            older = [SubWindow(low, high) for low, high in zip(bounds, bounds[1:], strict=False)]
+            self.start = cuts[-1]
             return older
 
 
 _DONE = object()
+
+
+class _ConsumerGone(Exception):
+    pass
 
 
 class SubWindowReads:
@@ -195,40 +220,68 @@ class SubWindowReads:
         self._futures.append(self._pool.submit(self._read, window))
 
     def _split_for_idle_workers(self) -> None:
-        """Keep ``target()`` sub-windows in flight by cutting the one with the most rows left in two.
+        """Keep ``target()`` sub-windows in flight by cutting the one with the most rows left.
 
-        Only once its pages tell how dense it is, and only when a page's worth is left: a cut
-        costs a request, and an empty half (a backfill's years without data) would cost more cuts.
+        Only once its pages tell how dense it is, and only into slices of a page's worth or more: a cut
+        costs a request, and an empty slice (a backfill's years without data) would cost more cuts.
+        It is cut into as many slices as there are idle workers at once (its rows are taken to be as
+        dense below as above, for ``SLICE_PAGES`` pages a slice at most), so a read reaches its requests
+        in flight one latency after its first page, not one latency per halving.
         """
         while len(self._active) < self._target():
             fullest = max(self._active, key=SubWindow.rows_left, default=None)
-            if fullest is None or fullest.rows_left() < self._min_split_rows:
+            if fullest is None:
                 return
-            older = fullest.split()
-            if older is None:
+            pages_left = fullest.rows_left() / self._min_split_rows
+            if pages_left < 1:
                 return
-            self._windows.append(older)
-            self._start(older)
+            idle = self._target() - len(self._active)
+            older = fullest.split(max(2, min(idle + 1, int(pages_left))), most_rows=SLICE_PAGES * self._min_split_rows)
+            if not older:
+                return
+            for window in older:
+                self._windows.append(window)
+                self._start(window)
 
     # --- a worker ---------------------------------------------------------------------------------
 
     def _read(self, window: SubWindow) -> None:
-        pages = self._fetch((window.lower(), window.end))
+        try:
+            part: Range | None = (window.lower(), window.end)
+            while part is not None:
+                part = self._read_part(window, part)
+            self._put((window, _DONE, None))
+        except _ConsumerGone:
+            return
+        except BaseException as error:  # handed to the consumer, who raises it in its own thread
+            self._put((window, _DONE, error))
+
+    def _read_part(self, window: SubWindow, part: Range) -> Range | None:
+        """Pages of ``part`` newest first, until they pass below the sub-window; what is left of it to
+        read instead, when an idle worker took an older slice while this read was under way."""
+        lower, _ = part
+        pages = self._fetch(part)
         try:
             for page in pages:
                 table = self._to_table(page)
-                oldest = pc.min(table[self._cursor_column]).as_py() if table.num_rows else None
-                window.fetched(table.num_rows, oldest)
+                span = pc.min_max(table[self._cursor_column]).as_py() if table.num_rows else {}
+                oldest = span.get("min")
+                window.fetched(table.num_rows, oldest, span.get("max"))
                 if not self._put((window, table, None)):
-                    return
-                # Newest first: once a page reaches below the sub-window (an idle worker took the older
-                # half), every later page belongs to the other one. Rows of this page below the bound
-                # are kept: they are in the range, and the key dedup drops the second copy.
-                if oldest is not None and oldest < window.lower():
-                    break
-            self._put((window, _DONE, None))
-        except BaseException as error:  # handed to the consumer, who raises it in its own thread
-            self._put((window, _DONE, error))
+                    raise _ConsumerGone
+                if oldest is None:
+                    continue
+                # Newest first: once a page reaches below the sub-window, every later page belongs to
+                # the other one. Rows of this page below the bound are kept: they are in the range, and
+                # the key dedup drops the second copy.
+                if oldest < window.lower():
+                    return None
+                if window.lower() > lower:
+                    # Cut since this read began: the next page, asked with the old lower bound, would
+                    # run on into the slice given away. Ask for what is left instead (from the oldest
+                    # millisecond this read reached: its tied rows come again, and are deduplicated).
+                    return window.lower(), floor_ms(oldest) + ONE_MS
+            return None
         finally:
             close = getattr(pages, "close", None)
             if close is not None:

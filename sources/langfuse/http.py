@@ -111,8 +111,17 @@ class RequestStats:
     retries: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
     peak_in_flight: int = 0
-    latency_seconds: float | None = None  # a moving average of answered requests
+    # The last answers' times. Requests in flight are sized on the slowest of them: too many only wait
+    # in the pacer, too few leave a plan's rate unused (an average that starts from /projects' quick
+    # answer kept a backfill at half its requests in flight for its first pages).
+    _latencies: deque[float] = field(default_factory=lambda: deque(maxlen=20), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def latency_seconds(self) -> float | None:
+        """The slowest of the last 20 answers (None before the first)."""
+        with self._lock:
+            return max(self._latencies, default=None)
 
     @property
     def retried(self) -> int:
@@ -135,8 +144,7 @@ class RequestStats:
             elapsed = time.monotonic() - started
             with self._lock:
                 self.in_flight -= 1
-                previous = self.latency_seconds
-                self.latency_seconds = elapsed if previous is None else 0.8 * previous + 0.2 * elapsed
+                self._latencies.append(elapsed)
 
 
 class _Transient(Exception):

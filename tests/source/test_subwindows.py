@@ -98,11 +98,42 @@ def test_one_range_is_cut_for_idle_workers_once_its_pages_show_rows_left():
 
 def test_a_split_gives_away_the_older_half_of_what_is_left():
     window = SubWindow(START, END)
-    older = window.split()
+    [older] = window.split()
     assert (older.start, older.end, window.start, window.end) == (START, MID, MID, END)
     window.fetched(100, MID + timedelta(minutes=30))
     assert window.rows_left() == 100  # as dense below as above
-    assert window.split().end == MID + timedelta(minutes=15)
+    assert window.split()[0].end == MID + timedelta(minutes=15)
+
+
+def test_a_split_for_three_idle_workers_cuts_what_is_left_in_four_equal_closed_open_slices():
+    window = SubWindow(START, END)  # two hours
+    window.fetched(100, END - timedelta(minutes=40))  # its first page reached 40 minutes down
+    slices = window.split(4)  # 80 minutes left: 20 each
+    bounds = [(part.start, part.end) for part in slices] + [(window.start, window.end)]
+    minutes = [timedelta(minutes=m) for m in (0, 20, 40, 60)]
+    assert bounds == [(START + a, START + a + timedelta(minutes=20)) for a in minutes[:3]] + [(START + minutes[3], END)]
+
+
+def test_slices_near_what_was_read_hold_a_few_pages_and_the_oldest_takes_the_rest():
+    """A backfill's first window reaches back years: slice where the rows are known to be."""
+    window = SubWindow(START, END)
+    window.fetched(100, END - timedelta(minutes=40), END)  # 100 rows in the newest 40 minutes
+    slices = window.split(4, most_rows=25)  # 25 rows: 10 minutes at that density
+    bounds = [(part.start, part.end) for part in slices] + [(window.start, window.end)]
+    ago = [END - timedelta(minutes=m) for m in (70, 60, 50)]
+    assert bounds == [(START, ago[0]), (ago[0], ago[1]), (ago[1], ago[2]), (ago[2], END)]
+
+
+def test_density_is_measured_over_the_rows_not_up_to_the_end_of_the_window():
+    window = SubWindow(START, END + timedelta(days=30))  # the range ends now; the rows a month ago
+    window.fetched(100, END - timedelta(minutes=40), END)
+    assert window.rows_left() == 200  # 80 minutes left at 100 rows per 40 minutes
+
+
+def test_a_range_too_short_to_cut_is_not_cut():
+    window = SubWindow(START, START + timedelta(milliseconds=900))
+    assert window.split(4) == []  # no slice may be shorter than half a second
+    assert (window.start, window.end) == (START, START + timedelta(milliseconds=900))
 
 
 def test_a_checkpoint_in_the_middle_of_concurrent_sub_windows_resumes_without_gap_or_double():
