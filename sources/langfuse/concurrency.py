@@ -52,7 +52,7 @@ MAX_WORKERS = 24
 # A sub-window shorter than this is not cut again: a request per half would cost more than it saves.
 MIN_SPLIT = timedelta(seconds=1)
 # Slices cut for idle workers are guessed to hold at most this many pages each (``SubWindow.split``).
-SLICE_PAGES = 8
+SLICE_PAGES = 16
 
 
 @dataclass

@@ -111,17 +111,18 @@ class RequestStats:
     retries: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
     peak_in_flight: int = 0
-    # The last answers' times. Requests in flight are sized on the slowest of them: too many only wait
-    # in the pacer, too few leave a plan's rate unused (an average that starts from /projects' quick
-    # answer kept a backfill at half its requests in flight for its first pages).
+    # The last answers' times: requests in flight are sized on their mean. A window, not a moving
+    # average from the first answer: that was /projects' quick one, and it kept a backfill at half its
+    # requests in flight for its first pages. Not the slowest either: more in flight than the rate needs
+    # means more sub-windows, each ending in a short page that costs a request of the plan's rate.
     _latencies: deque[float] = field(default_factory=lambda: deque(maxlen=20), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def latency_seconds(self) -> float | None:
-        """The slowest of the last 20 answers (None before the first)."""
+        """The mean of the last 20 answers (None before the first)."""
         with self._lock:
-            return max(self._latencies, default=None)
+            return sum(self._latencies) / len(self._latencies) if self._latencies else None
 
     @property
     def retried(self) -> int:
