@@ -1,7 +1,7 @@
 """Against Langfuse Cloud's latency (~800 ms a full observations page): the share of the Pro plan the
 sync reaches, and how much faster than one request at a time it reads without a plan. Issue 14.
 
-    .venv/bin/python -m benchmarks.concurrency [--traces 12500] [--concurrency N] [--plan-scale K]
+    .venv/bin/python -m benchmarks.concurrency [--traces 12500] [--concurrency N] [--plan-scale K] [--no-plan-only]
 
 One simulator in its own process (``serve --latency realistic``: per request 200 ms + 0.35 ms a row +
 150 ms a MB, seeded jitter; see simulator/latency.py), the sync as CLI child processes
@@ -117,6 +117,7 @@ def main() -> None:
     parser.add_argument("--traces", type=int, default=12_500, help="simulator size (≈ 8 observations a trace)")
     parser.add_argument("--concurrency", type=int, help="for the concurrent runs (default: the sync's own default)")
     parser.add_argument("--plan-scale", type=int, default=1, help="divide the plan's limit, multiply the latency")
+    parser.add_argument("--no-plan-only", action="store_true", help="part 2 only: serial vs concurrent, no plan")
     args = parser.parse_args()
     concurrent = cli_accepts_concurrency()
     scale = args.plan_scale
@@ -143,7 +144,9 @@ def main() -> None:
         scaled = {k: v * scale if k != "jitter" else v for k, v in latency.to_json().items()}
         sim.control("latency", scaled)
         print(f"\n1. {plan_said} ({PLAN_RPM // scale:,} requests/min, one-minute windows):")
-        for resource in ("observations", "scores"):
+        if args.no_plan_only:
+            print("  not run (--no-plan-only)")
+        for resource in () if args.no_plan_only else ("observations", "scores"):
             sim.control("rate-limit", limit_body)  # a fresh window count for each sync
             m = measure(sim, resource, Path(tmp) / f"plan-{resource}", plan_flags + extra)
             runs.append(m)
