@@ -71,8 +71,8 @@ def fetch_ceiling(base_url: str) -> tuple[int, float, int]:
             if response.status_code == 422 and size.shrink():
                 continue
             response.raise_for_status()
-            size.passed()
             body = orjson.loads(response.content)
+            size.passed(len(body["data"]))
             rows += len(body["data"])
             cursor = body["meta"].get("cursor")
             if not cursor:

@@ -67,7 +67,7 @@ class ListRequest:
                 self.gate.settle(limit, 0)
                 raise
             self.gate.settle(limit, len(page))
-            size.passed(None if offset is None else offset + limit, len(page))
+            size.passed(len(page), None if offset is None else offset + limit)
             return page
 
 

@@ -48,7 +48,7 @@ class PageSize:
         self.limit = limit
         return True
 
-    def passed(self, next_offset: int | None = None, rows: int = 0) -> None:
+    def passed(self, rows: int, next_offset: int | None = None) -> None:
         """A page of ``rows`` passed: grow back towards the maximum (offset pages, ``next_offset`` given,
         keep offsets aligned)."""
         if next_offset is not None:
