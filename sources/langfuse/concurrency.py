@@ -227,8 +227,8 @@ class SubWindowReads:
     def _split_for_idle_workers(self) -> None:
         """Keep ``target()`` sub-windows in flight by cutting the one with the most rows left.
 
-        Only once its pages tell how dense it is, and only into slices of a page's worth or more: a cut
-        costs a request, and an empty slice (a backfill's years without data) would cost more cuts.
+        Only once its pages tell how dense it is, and only while a page's worth is left: a cut costs a
+        request, and an empty slice (a backfill's years without data) would cost more cuts.
         It is cut into as many slices as there are idle workers at once (its rows are taken to be as
         dense below as above, for ``SLICE_PAGES`` pages a slice at most), so a read reaches its requests
         in flight one latency after its first page, not one latency per halving.
