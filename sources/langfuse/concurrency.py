@@ -30,6 +30,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -49,7 +50,8 @@ R = TypeVar("R")
 DEFAULT_WORKERS = 8
 # What the sync itself spends on a page (decode, extract): a request in flight per this much latency
 # keeps it busy, more only wait in its queue. So a server on the same machine or network gets one or
-# two (as fast as eight, and ~100 MB less held: 342 vs 438 MB at 200k observations), a distant one eight.
+# two (about as fast as eight there, where the sync itself is the bottleneck, and 50-100 MB less held:
+# 388 vs 438 MB peak at 200k observations), a distant one eight.
 PAGE_WORK_SECONDS = 0.05
 # With a plan: as many as its rate needs at the latency observed, but never more than this.
 MAX_WORKERS = 24
@@ -176,6 +178,8 @@ class SubWindowReads:
         self._windows = [SubWindow(start, end) for start, end in ranges]
         self._active: list[SubWindow] = []
         self._futures: list[Future] = []
+        self._fetching = 0  # workers in a request now (``_request_slot``)
+        self._fetching_changed = threading.Condition()
         self.delivered = 0  # rows handed on (the consumer's count, for the chunk decision)
 
     def unread(self) -> list[Range]:
@@ -267,7 +271,11 @@ class SubWindowReads:
         lower, _ = part
         pages = self._fetch(part)
         try:
-            for page in pages:
+            while True:
+                with self._request_slot():
+                    page = next(pages, _DONE)
+                if page is _DONE:
+                    return None
                 table = self._to_table(page)
                 span = pc.min_max(table[self._cursor_column]).as_py() if table.num_rows else {}
                 oldest = span.get("min")
@@ -286,11 +294,28 @@ class SubWindowReads:
                     # run on into the slice given away. Ask for what is left instead (from the oldest
                     # millisecond this read reached: its tied rows come again, and are deduplicated).
                     return window.lower(), floor_ms(oldest) + ONE_MS
-            return None
         finally:
             close = getattr(pages, "close", None)
             if close is not None:
                 close()
+
+    @contextmanager
+    def _request_slot(self) -> Iterator[None]:
+        """At most ``target()`` of the workers fetch at once: sub-windows outlive the moment they were
+        cut for, and a target that fell (the server answers faster than it first did) must bind the
+        requests, and the pages held, of the sub-windows already running too."""
+        with self._fetching_changed:
+            while self._fetching >= max(1, self._target()):
+                if self._stop.is_set():
+                    raise _ConsumerGone
+                self._fetching_changed.wait(0.1)
+            self._fetching += 1
+        try:
+            yield
+        finally:
+            with self._fetching_changed:
+                self._fetching -= 1
+                self._fetching_changed.notify()
 
     def _put(self, entry: tuple) -> bool:
         while not self._stop.is_set():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import statistics
 import threading
 import time
 from collections import Counter, deque
@@ -111,18 +112,19 @@ class RequestStats:
     retries: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
     peak_in_flight: int = 0
-    # The last answers' times: requests in flight are sized on their mean. A window, not a moving
+    # The last answers' times: requests in flight are sized on their median. A window, not a moving
     # average from the first answer: that was /projects' quick one, and it kept a backfill at half its
     # requests in flight for its first pages. Not the slowest either: more in flight than the rate needs
-    # means more sub-windows, each ending in a short page that costs a request of the plan's rate.
+    # means more sub-windows, each ending in a short page that costs a request of the plan's rate. Not
+    # the mean: one slow answer (a server warming its caches for 10 s) would set it for 20 requests.
     _latencies: deque[float] = field(default_factory=lambda: deque(maxlen=20), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def latency_seconds(self) -> float | None:
-        """The mean of the last 20 answers (None before the first)."""
+        """The median of the last 20 answers (None before the first)."""
         with self._lock:
-            return sum(self._latencies) / len(self._latencies) if self._latencies else None
+            return statistics.median(self._latencies) if self._latencies else None
 
     @property
     def retried(self) -> int:
