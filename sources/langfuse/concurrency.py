@@ -90,7 +90,7 @@ class Concurrency:
 class SubWindow:
     """One closed-open part of a range, read newest first by one worker."""
 
-    start: datetime  # rises when an idle worker takes the older half (under ``_lock``)
+    start: datetime  # rises when idle workers take older slices (under ``_lock``)
     end: datetime
     fetched_rows: int = 0  # the worker's: rows fetched, and the span of time they cover
     fetched_oldest: datetime | None = None
@@ -237,14 +237,13 @@ class SubWindowReads:
         dense below as above, for ``SLICE_PAGES`` pages a slice at most), so a read reaches its requests
         in flight one latency after its first page, not one latency per halving.
         """
-        while len(self._active) < self._target():
+        while (idle := self._target() - len(self._active)) > 0:
             fullest = max(self._active, key=SubWindow.rows_left, default=None)
             if fullest is None:
                 return
             pages_left = fullest.rows_left() / self._min_split_rows
             if pages_left < 1:
                 return
-            idle = self._target() - len(self._active)
             older = fullest.split(max(2, min(idle + 1, int(pages_left))), most_rows=SLICE_PAGES * self._min_split_rows)
             if not older:
                 return
