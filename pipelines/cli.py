@@ -15,19 +15,20 @@ import argparse
 import logging
 import sys
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
+# Each command imports the modules it runs when it runs: the sync's load dlt, pyarrow and httpx (~1.2 s)
+# that `marts` (which has dbt to load) and `--help` never use.
 from pipelines import defaults, progress
-from pipelines import status as status_command
-from pipelines import verify as verify_command
-from pipelines.config import check_destination_name, check_resource_names, check_transport, resolve_projects
-from pipelines.location import WarehouseLocation, locate_warehouse
+from pipelines.location import check_destination_name, duckdb_path
 from pipelines.lock import WarehouseBusyError
-from pipelines.reconcile import format_reconcile
-from pipelines.sync import SyncOptions, SyncReport, run_sync
-from sources.langfuse import LangfuseProject, settings
+from sources.langfuse import settings
 from sources.langfuse.errors import LangfuseSyncError
-from sources.langfuse.http import RetryPolicy
-from sources.langfuse.privacy import Privacy
+
+if TYPE_CHECKING:
+    from pipelines.location import WarehouseLocation
+    from pipelines.sync import SyncOptions, SyncReport
+    from sources.langfuse import LangfuseProject
 
 # Exit codes (README "Exit codes"): what a nightly job alerts on.
 EXIT_OK = 0
@@ -121,6 +122,8 @@ def _check_range(args: argparse.Namespace) -> None:
 
 def _projects(args: argparse.Namespace) -> list[LangfuseProject]:
     """The projects of --projects-file, LANGFUSE_* or dlt's config, each checked for a safe transport."""
+    from pipelines.config import check_transport, resolve_projects
+
     projects = resolve_projects(args.projects_file)
     for project in projects:
         check_transport(project.host, args.allow_insecure_http)
@@ -272,6 +275,11 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def _sync_options(args: argparse.Namespace) -> SyncOptions:
+    from pipelines.config import check_resource_names
+    from pipelines.sync import SyncOptions
+    from sources.langfuse.http import RetryPolicy
+    from sources.langfuse.privacy import Privacy
+
     check_resource_names([*(args.resources or []), *args.full_refresh], args.api)
     _check_range(args)
     check_destination_name(args.destination)
@@ -294,11 +302,15 @@ def _sync_options(args: argparse.Namespace) -> SyncOptions:
 
 def _location(args: argparse.Namespace) -> WarehouseLocation:
     """The one way every command finds its warehouse."""
+    from pipelines.location import locate_warehouse
+
     return locate_warehouse(getattr(args, "destination", "duckdb"), args.database, args.dataset,
                             getattr(args, "pipelines_dir", None))
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from pipelines import verify as verify_command
+
     if args.destination not in ("duckdb", "filesystem"):
         raise UsageError("verify reads a DuckDB warehouse or a local Parquet lake (--destination filesystem); "
                          f"read {args.destination} with its own tools")
@@ -315,7 +327,15 @@ def run_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def run_sync(options: SyncOptions) -> SyncReport:
+    from pipelines.sync import run_sync as sync
+
+    return sync(options)
+
+
 def print_report(report: SyncReport) -> None:
+    from pipelines.reconcile import format_reconcile
+
     print(f"Synced {len(report.project_ids)} project(s) over the {report.api} API in {report.seconds:.1f}s "
           f"({report.loads} load(s), {report.requests} requests, {sum(report.retries.values())} retried).")
     print(f"Warehouse: {report.warehouse}")
@@ -344,7 +364,7 @@ def print_report(report: SyncReport) -> None:
 def _marts_database(args: argparse.Namespace) -> str:
     """A DuckDB file is found where sync finds it (relative to the working directory); other
     destinations take their connection from dlt's config, as the sync does."""
-    return _location(args).database if args.destination == "duckdb" else args.database
+    return duckdb_path(args.database, args.dataset) if args.destination == "duckdb" else args.database
 
 
 def build_marts(args: argparse.Namespace) -> int:
@@ -381,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
             print_report(report)
             return EXIT_PARTIAL if report.partial else EXIT_OK
         elif args.command == "status":
+            from pipelines import status as status_command
+
             status_command.print_status(_location(args), as_json=args.json)
         elif args.command == "verify":
             return run_verify(args)

@@ -14,10 +14,9 @@ from pathlib import Path
 
 from sources.langfuse import LangfuseProject, check_resource_names
 from sources.langfuse.connections import check_transport, configured_projects, project_from
-from sources.langfuse.dlt_compat import is_known_destination
 from sources.langfuse.errors import ConfigurationError
 
-__all__ = ["resolve_projects", "check_transport", "check_destination_name", "check_resource_names"]
+__all__ = ["resolve_projects", "check_transport", "check_resource_names"]
 
 
 def _from_dlt() -> list[LangfuseProject]:
@@ -60,16 +59,3 @@ def resolve_projects(projects_file: str | None = None, env: Mapping[str, str] | 
             "or pass --projects-file, or configure [sources.langfuse] in .dlt/secrets.toml"
         )
     return projects
-
-
-def check_destination_name(name: str) -> None:
-    """Fail before any request when ``--destination`` names nothing dlt knows (a typo, a missing extra).
-
-    dlt's own error is a page of import attempts; one line naming the value is what a user needs.
-    """
-    if name in ("duckdb", "filesystem") or is_known_destination(name):
-        return
-    raise ConfigurationError(
-        f"unknown destination {name!r}: use duckdb, filesystem, a dlt destination (postgres, bigquery, "
-        f"snowflake…) or a named destination configured in .dlt/config.toml ([destination.{name}])"
-    )

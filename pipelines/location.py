@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from sources.langfuse import dlt_compat
 from sources.langfuse.errors import ConfigurationError
+
+# dlt (sources.langfuse.dlt_compat) is imported only where a location needs it (dlt's data folder, a
+# configured destination): `marts` on a DuckDB file resolves its path without it, ~1 s sooner.
 
 STATE_FOLDER = "langfuse-warehouse"
 
@@ -61,22 +63,49 @@ def _folder_name(destination: str, database: str, dataset: str, identity: str) -
     return f"{readable}-{hashlib.sha256(identity.encode()).hexdigest()[:16]}"
 
 
+def check_destination_name(name: str) -> None:
+    """Fail before any request when ``--destination`` names nothing dlt knows (a typo, a missing extra).
+
+    dlt's own error is a page of import attempts; one line naming the value is what a user needs.
+    """
+    if name in ("duckdb", "filesystem"):
+        return
+    from sources.langfuse.dlt_compat import is_known_destination
+
+    if is_known_destination(name):
+        return
+    raise ConfigurationError(
+        f"unknown destination {name!r}: use duckdb, filesystem, a dlt destination (postgres, bigquery, "
+        f"snowflake…) or a named destination configured in .dlt/config.toml ([destination.{name}])"
+    )
+
+
+def duckdb_path(database: str, dataset: str) -> str:
+    """The absolute path of a DuckDB warehouse (what ``locate_warehouse(...).database`` says for it)."""
+    local = _local_path(database)
+    if local is None:
+        raise ConfigurationError(f"--database {database}: a DuckDB warehouse is a file on this machine")
+    if Path(local).stem == dataset:
+        # DuckDB names the catalog after the file: a schema of the same name is ambiguous.
+        raise ConfigurationError(
+            f"the DuckDB file {local} and the dataset {dataset!r} share a name; "
+            "rename one (e.g. --database warehouse.duckdb)"
+        )
+    return local
+
+
 def locate_warehouse(destination: str, database: str, dataset: str,
                      pipelines_dir: str | None = None) -> WarehouseLocation:
-    if destination in ("duckdb", "filesystem"):
+    from sources.langfuse import dlt_compat
+
+    if destination == "duckdb":
+        local = location = duckdb_path(database, dataset)
+    elif destination == "filesystem":
         local = _local_path(database)
-        if destination == "duckdb" and local is None:
-            raise ConfigurationError(f"--database {database}: a DuckDB warehouse is a file on this machine")
         location = local or database.rstrip("/")
     else:
         # Where the destination's configuration points (host:port/database…, never credentials).
         local, location = None, dlt_compat.configured_location(destination) or "configured"
-    if destination == "duckdb" and Path(location).stem == dataset:
-        # DuckDB names the catalog after the file: a schema of the same name is ambiguous.
-        raise ConfigurationError(
-            f"the DuckDB file {location} and the dataset {dataset!r} share a name; "
-            "rename one (e.g. --database warehouse.duckdb)"
-        )
     identity = f"{destination}|{location}|{dataset}"
     state_root = Path(dlt_compat.data_dir()) / STATE_FOLDER / _folder_name(destination, location, dataset, identity)
     # A local warehouse's lock sits beside it, so every user and every --pipelines-dir writing that file

@@ -11,9 +11,6 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from transforms.report import BuildReport
 from transforms.warehouse import Warehouse, postgres_credentials, profile_for
 
@@ -61,7 +58,10 @@ def _portable(value: object) -> object:
 
 
 def _from_postgres(warehouse: Warehouse, names: list[str], out: Path) -> list[Path]:
+    # Imported here, like the driver: every `marts` run imports this module, few export from PostgreSQL.
     import psycopg2
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from sources.langfuse.dlt_compat import destination_reference
 
