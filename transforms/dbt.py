@@ -139,6 +139,7 @@ class Dbt:
             try:
                 yield self
             finally:
+                release_adapters()
                 release_duckdb()
                 self._profiles_dir = None
                 self._manifest = None
@@ -178,6 +179,20 @@ class Dbt:
             if not parsed.success:
                 raise RuntimeError(f"dbt could not parse {PROJECT_DIR}: {parsed.exception}")
         return self._manifest
+
+
+def release_adapters() -> None:
+    """Drop the adapters dbt registered for the run, and with them their connection locks.
+
+    Each is a multiprocessing lock backed by a named semaphore that Python's resource tracker watches.
+    The CLI ends with ``os._exit`` (no interpreter teardown), so locks still referenced then are
+    reported as "leaked semaphore objects" on every run; collected here, they are unlinked at once.
+    """
+    try:
+        from dbt.adapters.factory import reset_adapters
+    except ImportError:
+        return
+    reset_adapters()
 
 
 def release_duckdb() -> None:
