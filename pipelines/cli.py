@@ -24,6 +24,7 @@ from pipelines.location import check_destination_name, duckdb_path
 from pipelines.lock import WarehouseBusyError
 from sources.langfuse import settings
 from sources.langfuse.errors import LangfuseSyncError
+from sources.langfuse.memory import limit_malloc_arenas
 
 if TYPE_CHECKING:
     from pipelines.location import WarehouseLocation
@@ -437,6 +438,9 @@ def run() -> int:
     """
     if "pandas" not in sys.modules:
         sys.meta_path.insert(0, _WithoutPandas())
+    # Two malloc arenas for the reader threads, not glibc's eight per core: 1M observations against a
+    # local server peaked at 361-366 MB instead of 376-397 (8 readers: 493 instead of 566-593 MB).
+    limit_malloc_arenas(2)
     code = main()
     # Everything is committed and closed by now; tearing down the interpreter (dlt, DuckDB, Arrow
     # module state) would add ~0.3 s to every nightly run and every no-op check for nothing.

@@ -5,8 +5,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 
-import pyarrow as pa
-
 
 def _load_malloc_trim():
     try:
@@ -25,6 +23,27 @@ def release_freed_memory() -> None:
     pages for reuse: without this the process enters the load (where DuckDB adds its own ~150 MB)
     some 80 MB larger than it needs to be. Costs a few milliseconds once per read.
     """
+    import pyarrow as pa  # here: the CLI imports this module at start, `marts` never loads pyarrow
+
     pa.default_memory_pool().release_unused()
     if _MALLOC_TRIM is not None:
         _MALLOC_TRIM(0)
+
+
+# mallopt's M_ARENA_MAX (glibc malloc.h).
+_M_ARENA_MAX = -8
+
+
+def limit_malloc_arenas(arenas: int) -> bool:
+    """At most ``arenas`` glibc malloc arenas for the process; call before threads start allocating.
+
+    glibc gives every thread that meets a busy arena one of its own (up to eight per core), and each
+    keeps the memory its thread freed for that thread's reuse: page buffers decoded in the reader
+    threads and freed in the consumer stay resident per arena. Few arenas share that memory instead.
+    False where malloc is not glibc's (nothing to limit).
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(_M_ARENA_MAX, arenas))
+    except (OSError, AttributeError):
+        return False
