@@ -6,14 +6,15 @@ import ctypes
 import ctypes.util
 
 
-def _load_malloc_trim():
+def _glibc_function(name: str):
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to call
         return None
 
 
-_MALLOC_TRIM = _load_malloc_trim()
+_MALLOC_TRIM = _glibc_function("malloc_trim")
+_MALLOPT = _glibc_function("mallopt")
 
 
 def release_freed_memory() -> None:
@@ -42,8 +43,4 @@ def limit_malloc_arenas(arenas: int) -> bool:
     threads and freed in the consumer stay resident per arena. Few arenas share that memory instead.
     False where malloc is not glibc's (nothing to limit).
     """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(_M_ARENA_MAX, arenas))
-    except (OSError, AttributeError):
-        return False
+    return _MALLOPT is not None and bool(_MALLOPT(_M_ARENA_MAX, arenas))

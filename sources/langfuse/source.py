@@ -49,10 +49,6 @@ from sources.langfuse.windows import RunBounds, floor_ms
 __all__ = ["LangfuseProject", "Connection", "Connections", "langfuse_source", "connect", "detect_api",
            "table_names", "check_resource_names"]
 
-# dlt names a source's config and state section after its module: this one was sources/langfuse/__init__.py,
-# so `[sources.langfuse]` secrets and the state of existing warehouses stay where they are.
-__source_name__ = "langfuse"
-
 log = logging.getLogger("langfuse_warehouse.source")
 dlt_compat.quiet_expected_hint_notice()
 
@@ -138,7 +134,9 @@ def table_resource(spec: ResourceSpec, read: Any, privacy: Privacy, *, deduplica
     )
 
 
-@dlt.source(name="langfuse", max_table_nesting=0)
+# section: dlt would name the config and state section after this module (``source``); it was
+# sources/langfuse/__init__.py, so `[sources.langfuse]` secrets and existing warehouses' state stay put.
+@dlt.source(name="langfuse", section="langfuse", max_table_nesting=0)
 def langfuse_source(
     host: str = settings.DEFAULT_HOST,
     public_key: str | None = dlt.config.value,
