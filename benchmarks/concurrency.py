@@ -20,6 +20,9 @@ One simulator in its own process (``serve --latency realistic``: per request 200
    the same, while 1/K of the pages fill the same minutes. K = 1 (default): the plan as it is.
 2. No plan: observations with ``--concurrency 1`` (the serial sync) and with the sync's default (or
    ``--concurrency N``): rows/s of each and the ratio (issue 14's target: ≥ 8×).
+3. No plan, a loaded self-hosted server (``--capacity N``, default 4: beyond N requests in flight every
+   answer takes in-flight / N times as long): observations with ``--concurrency N`` and with the sync's
+   default, which should settle near N in flight (sources/langfuse/server_load.py) at about N's rows/s.
 Peak RSS of every sync child (``wait4``; target ≤ 400 MB).
 
 Until the sync accepts ``--concurrency`` (``sync --help``), only the serial sync can run: part 1 then
@@ -29,6 +32,7 @@ measures it under the plan and part 2 has no concurrent run to compare; the outp
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,6 +65,7 @@ class Measured:
     requests: int  # answered by the simulator
     rate_limited: int
     peak_in_flight: int
+    median_in_flight: float  # sampled every second while rows were being served
     peak_rss_mb: float
     command: list[str]
 
@@ -80,11 +85,15 @@ def _rows_served(stats: dict, resource: str) -> int:
 def measure(sim: SimulatorProcess, resource: str, workdir: Path, extra: list[str]) -> Measured:
     sim.control("stats/reset", {})
     samples: list[tuple[float, int]] = []
+    in_flight: list[int] = []
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            samples.append((time.monotonic(), _rows_served(sim.stats(), resource)))
+            stats = sim.stats()
+            samples.append((time.monotonic(), _rows_served(stats, resource)))
+            if samples[-1][1]:
+                in_flight.append(stats["inFlight"])
             stop.wait(1.0)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -98,7 +107,8 @@ def measure(sim: SimulatorProcess, resource: str, workdir: Path, extra: list[str
     started = next((t for t, r in samples if r > 0), None)
     fetch = (max(moving) - started) if moving and started is not None else 0.0
     return Measured(resource, rows, run.seconds, fetch, stats["total"], stats["rateLimited"],
-                    stats["peakInFlight"], run.peak_rss_mb, run.command)
+                    stats["peakInFlight"], statistics.median(in_flight) if in_flight else 0.0, run.peak_rss_mb,
+                    run.command)
 
 
 def show(label: str, m: Measured, ceiling: float | None = None) -> None:
@@ -108,8 +118,8 @@ def show(label: str, m: Measured, ceiling: float | None = None) -> None:
         line += f" = {m.rate / ceiling:.3f} / {m.fetch_rate / ceiling:.3f} of the ceiling ({ceiling:,.0f} rows/s)"
     print(line)
     rpm = m.requests / m.seconds * 60
-    print(f"    {m.requests} requests ({rpm:,.0f}/min), 429s: {m.rate_limited}, peak in flight: {m.peak_in_flight}, "
-          f"peak RSS {m.peak_rss_mb:,.0f} MB")
+    print(f"    {m.requests} requests ({rpm:,.0f}/min), 429s: {m.rate_limited}, in flight: peak {m.peak_in_flight}, "
+          f"median {m.median_in_flight:g}; peak RSS {m.peak_rss_mb:,.0f} MB")
 
 
 def main() -> None:
@@ -117,7 +127,9 @@ def main() -> None:
     parser.add_argument("--traces", type=int, default=12_500, help="simulator size (≈ 8 observations a trace)")
     parser.add_argument("--concurrency", type=int, help="for the concurrent runs (default: the sync's own default)")
     parser.add_argument("--plan-scale", type=int, default=1, help="divide the plan's limit, multiply the latency")
-    parser.add_argument("--no-plan-only", action="store_true", help="part 2 only: serial vs concurrent, no plan")
+    parser.add_argument("--no-plan-only", action="store_true", help="parts 2 and 3 only: no plan")
+    parser.add_argument("--capacity", type=int, default=4,
+                        help="part 3: the loaded server answers this many at once at full speed (0: skip part 3)")
     args = parser.parse_args()
     concurrent = cli_accepts_concurrency()
     scale = args.plan_scale
@@ -166,6 +178,16 @@ def main() -> None:
                   f"{parallel.fetch_rate / serial.fetch_rate:.1f}× over the fetch (target ≥ 8×)")
         else:
             print("  concurrent sync: not run (no --concurrency in this sync)")
+        if concurrent and args.capacity:
+            print(f"\n3. No plan, a loaded self-hosted server: Cloud's latency while at most {args.capacity} requests "
+                  f"are in flight, each answer in-flight/{args.capacity} times slower beyond:")
+            sim.control("latency", {"preset": "realistic", "capacity": args.capacity})
+            for label, flags in ((f"--concurrency {args.capacity}", ["--concurrency", str(args.capacity)]),
+                                 ("the sync's default", extra)):
+                m = measure(sim, "observations", Path(tmp) / f"loaded-{len(runs)}", flags)
+                runs.append(m)
+                show(f"  {label}", m)
+            sim.control("latency", {"preset": "realistic"})
     print(f"\npeak RSS, largest of the {len(runs)} syncs: {max(m.peak_rss_mb for m in runs):,.0f} MB (target ≤ 400)")
     print("commands (LANGFUSE_HOST=... prefixed):")
     for m in runs:

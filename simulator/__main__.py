@@ -41,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
         help="how long answers take: off (as fast as the machine), or realistic (Langfuse Cloud's: "
         "~800 ms for a 1,000-row observations page with every field group); tune with POST /_sim/latency",
     )
+    serve.add_argument(
+        "--capacity",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --latency: answer N requests at once at full speed, more each N/in-flight as fast "
+        "(a loaded self-hosted server); 0 (default): unlimited",
+    )
     export = commands.add_parser("export", help="write the data as Langfuse's blob-storage export writes it")
     export.add_argument("url", help="a folder, or s3://… (storage options from fsspec's own env vars)")
     export.add_argument("--seed", type=int, default=42)
@@ -78,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         plan=args.plan,
         unkind=Unkindness().switched_off(args.kind),
-        latency=args.latency,
+        latency={"preset": args.latency, "capacity": args.capacity},
     ).start()
     store = simulator.store
     print(

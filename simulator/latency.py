@@ -40,6 +40,10 @@ class Latency:
     # Spread of the per-request factor (a log-normal with mean 1): 0.25 gives ~±25 % for two requests in
     # three and the long right tail real latencies have.
     jitter: float = 0.0
+    # Requests the server answers at full speed at once (its ClickHouse's and web server's cores): with
+    # more in flight each answer takes in-flight / capacity times as long, as on a loaded self-hosted
+    # server. 0: unlimited (Cloud, as a client sees it).
+    capacity: int = 0
 
     @classmethod
     def off(cls) -> Latency:
@@ -66,7 +70,8 @@ class Latency:
         if unknown:
             raise ValueError(f"unknown latency setting(s) {unknown}; known: preset, {', '.join(_JSON_NAMES.values())}")
         chosen = cls._preset(value["preset"]) if "preset" in value else cls.off()
-        changes = {name: float(value[key]) for name, key in _JSON_NAMES.items() if key in value}
+        changes = {name: (int if name == "capacity" else float)(value[key])
+                   for name, key in _JSON_NAMES.items() if key in value}
         if any(v < 0 for v in changes.values()):
             raise ValueError(f"latency settings must not be negative: {changes}")
         return dataclasses.replace(chosen, **changes)
@@ -81,10 +86,12 @@ class Latency:
     def enabled(self) -> bool:
         return self.base_ms > 0 or self.per_row_ms > 0 or self.per_mb_ms > 0
 
-    def seconds(self, rows: int, body_bytes: int, draw: float = 0.5) -> float:
-        """The answer's delay for a page of ``rows`` rows and ``body_bytes`` bytes; ``draw`` in (0, 1)
-        picks the jitter (0.5: the median)."""
+    def seconds(self, rows: int, body_bytes: int, draw: float = 0.5, in_flight: int = 1) -> float:
+        """The answer's delay for a page of ``rows`` rows and ``body_bytes`` bytes, served beside
+        ``in_flight`` - 1 others; ``draw`` in (0, 1) picks the jitter (0.5: the median)."""
         mean_ms = self.base_ms + rows * self.per_row_ms + body_bytes / 1_000_000 * self.per_mb_ms
+        if self.capacity and in_flight > self.capacity:
+            mean_ms *= in_flight / self.capacity
         if self.jitter <= 0:
             return mean_ms / 1000
         z = _STANDARD_NORMAL.inv_cdf(min(max(draw, 1e-6), 1 - 1e-6))
@@ -94,7 +101,8 @@ class Latency:
         return {key: getattr(self, name) for name, key in _JSON_NAMES.items()}
 
 
-_JSON_NAMES = {"base_ms": "baseMs", "per_row_ms": "perRowMs", "per_mb_ms": "perMbMs", "jitter": "jitter"}
+_JSON_NAMES = {"base_ms": "baseMs", "per_row_ms": "perRowMs", "per_mb_ms": "perMbMs", "jitter": "jitter",
+               "capacity": "capacity"}
 
 
 class LatencyClock:
@@ -110,11 +118,13 @@ class LatencyClock:
         self.latency = Latency.of(latency)
         return self.latency
 
-    def remaining(self, rows: int, body_bytes: int, elapsed_seconds: float) -> float:
-        """Seconds still to wait before answering a request that has taken ``elapsed_seconds`` so far."""
+    def remaining(self, rows: int, body_bytes: int, elapsed_seconds: float, in_flight: int = 1) -> float:
+        """Seconds still to wait before answering a request that has taken ``elapsed_seconds`` so far,
+        with ``in_flight`` requests being served (this one included)."""
         latency = self.latency
         if not latency.enabled:
             return 0.0
         with self._lock:
             n = next(self._sequence)
-        return max(0.0, latency.seconds(rows, body_bytes, unit_hash(self._seed, "latency", n)) - elapsed_seconds)
+        draw = unit_hash(self._seed, "latency", n)
+        return max(0.0, latency.seconds(rows, body_bytes, draw, in_flight) - elapsed_seconds)

@@ -65,6 +65,11 @@ class Stats:
         with self._lock:
             self._in_flight -= 1
 
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
     def request(self, route: str, status: int, rows: int = 0) -> None:
         with self._lock:
             self._requests[route][status] += 1
@@ -356,7 +361,8 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
     @staticmethod
     def _delayed(state: ServerState, answer: Answer, started: float) -> Answer:
         """``answer`` once the modelled latency (simulator.latency) has passed since ``started``."""
-        wait = state.latency.remaining(answer.rows, len(answer.body), time.perf_counter() - started)
+        wait = state.latency.remaining(answer.rows, len(answer.body), time.perf_counter() - started,
+                                       state.stats.in_flight)
         if wait > 0:
             time.sleep(wait)
         return answer

@@ -33,6 +33,7 @@ from sources.langfuse.errors import (
     ResponseError,
     RetriesExhaustedError,
 )
+from sources.langfuse.server_load import ServerLoad
 
 log = logging.getLogger("langfuse_warehouse.http")
 
@@ -119,6 +120,25 @@ class RequestStats:
     # the mean: one slow answer (a server warming its caches for 10 s) would set it for 20 requests.
     _latencies: deque[float] = field(default_factory=lambda: deque(maxlen=20), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _answer: threading.local = field(default_factory=threading.local, repr=False)
+
+    @property
+    def answer_seconds(self) -> float | None:
+        """This thread's last answer: request sent to body received, without the decoding."""
+        return getattr(self._answer, "seconds", None)
+
+    @property
+    def answer_sent_with(self) -> int:
+        """Requests in flight (this thread's last one included) when it was sent."""
+        return getattr(self._answer, "sent_with", 1)
+
+    @property
+    def answer_sent_at(self) -> float:
+        """When (``time.monotonic``) this thread's last request was sent."""
+        return getattr(self._answer, "sent_at", 0.0)
+
+    def answered(self, sent_at: float, seconds: float) -> None:
+        self._answer.sent_at, self._answer.seconds = sent_at, seconds
 
     @property
     def latency_seconds(self) -> float | None:
@@ -140,6 +160,7 @@ class RequestStats:
             self.requests += 1
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            self._answer.sent_with = self.in_flight
         started = time.monotonic()
         try:
             yield
@@ -172,6 +193,7 @@ class LangfuseClient:
         self.retry = retry or RetryPolicy()
         self.pacer = RequestPacer(max_rpm)
         self.stats = RequestStats()
+        self.server_load = ServerLoad(ceiling=settings.MAX_REQUESTS_IN_FLIGHT)
         self._http = httpx.Client(
             base_url=self.host + settings.API_PREFIX,
             auth=httpx.BasicAuth(public_key, secret_key),
@@ -220,8 +242,10 @@ class LangfuseClient:
                 attempt += 1
 
     def _get_once(self, path: str, params: dict[str, Any], decode: Callable[[bytes], T], shrinkable: bool) -> T:
+        sent = time.monotonic()
         try:
             response = self._http.get(path, params=params)
+            self.stats.answered(sent, time.monotonic() - sent)
         except httpx.TimeoutException as error:
             raise _Transient(f"timeout: {type(error).__name__}") from None
         except (httpx.TransportError, httpx.DecodingError) as error:

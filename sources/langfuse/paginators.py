@@ -68,6 +68,10 @@ class ListRequest:
                 raise
             self.gate.settle(limit, len(page))
             size.passed(len(page), None if offset is None else offset + limit)
+            if len(page) == limit:
+                stats = self.client.stats
+                self.client.server_load.full_page(self.path, limit, stats.answer_seconds, stats.answer_sent_with,
+                                                  stats.answer_sent_at)
             return page
 
 

@@ -28,6 +28,9 @@ PLAN_MAX_RPM = {"hobby": 30, "core": 100, "pro": 1000, "unlimited": None}
 TIE_STABLE_PASSES = 3
 TIE_MAX_PASSES = 12
 
+# The most requests of one read in flight, plan or no plan (threads started; ``concurrency``).
+MAX_REQUESTS_IN_FLIGHT = 24
+
 MAX_RETRIES = 8
 RETRY_AFTER_CAP_SECONDS = 300.0
 BACKOFF_BASE_SECONDS = 0.5

@@ -44,6 +44,15 @@ def test_jitter_is_seeded_spread_around_the_mean_with_a_long_right_tail():
     assert min(draws) > 0.4 * mean and max(draws) > 1.5 * mean > 1.5 * statistics.median(draws) * 0.95
 
 
+def test_past_its_capacity_every_answer_takes_in_flight_over_capacity_times_as_long():
+    latency = Latency(base_ms=100, capacity=4)
+    assert latency.seconds(0, 0, in_flight=1) == latency.seconds(0, 0, in_flight=4) == pytest.approx(0.100)
+    assert latency.seconds(0, 0, in_flight=8) == pytest.approx(0.200)
+    assert Latency(base_ms=100).seconds(0, 0, in_flight=100) == pytest.approx(0.100)  # 0: unlimited
+    assert Latency.of({"preset": "realistic", "capacity": 3}).capacity == 3
+    assert _parser().parse_args(["serve", "--latency", "realistic", "--capacity", "6"]).capacity == 6
+
+
 def test_the_simulators_own_work_counts_towards_the_delay():
     clock = LatencyClock(1, {"baseMs": 300})
     assert clock.remaining(0, 0, elapsed_seconds=0.1) == pytest.approx(0.2)
@@ -166,6 +175,15 @@ def test_slow_requests_in_flight_are_served_concurrently(spec, api, path, plan):
     assert statuses == [200] * 4
     assert 0.6 <= seconds < 1.2  # serial would be >= 2.4 s
     assert stats["peakInFlight"] == 4 and stats["inFlight"] == 0
+
+
+def test_a_server_at_capacity_answers_requests_beyond_it_more_slowly(spec):
+    """Capacity 2, eight requests of 300 ms at once: each takes about 8 / 2 times as long (a loaded
+    self-hosted server), so more in flight than it can serve buys no rows."""
+    with Simulator(store=spec.build_store(), latency={"baseMs": 300, "capacity": 2}) as simulator:
+        statuses, seconds = _concurrently(simulator, OBSERVATIONS, 8)
+    assert statuses == [200] * 8
+    assert seconds >= 0.9  # without the capacity: ~0.3 s
 
 
 def test_the_peak_in_flight_counts_api_requests_only_and_restarts_at_a_reset(fresh_sim, fresh_client):
