@@ -149,8 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="commit a long backfill every N rows of a resource")
     sync.add_argument("--concurrency", type=_at_least_one, metavar="N",
                       help="requests in flight per resource (default: enough to reach --plan's rate at the "
-                      "latency observed; without a plan one per 50 ms of latency, 24 from a server slower than "
-                      "400 ms; fewer once the server's answers slow down under them)")
+                      "latency observed; without a plan one per 50 ms of latency, at most 16; either way fewer "
+                      "once the server's answers slow down under them)")
     sync.add_argument("--full-refresh", type=_csv, default=[], metavar="RESOURCES",
                       help="forget these resources' watermarks and read them from the beginning")
     limit = sync.add_mutually_exclusive_group()

@@ -47,19 +47,17 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 # Without a plan there is no rate to saturate: enough requests in flight to hide the latency of a
-# distant server (~800 ms a page: 16 read 7.6x, 24 read 9.6x as fast as one, 163k observations against
-# the simulator), as many as the sync starts threads for. A loaded self-hosted server is not given them:
-# past what it answers without slowing down, ``server_load`` cuts them back.
-DEFAULT_WORKERS = settings.MAX_REQUESTS_IN_FLIGHT
+# distant server (~800 ms a page, 163k observations against the simulator: 8 read 5.2x as fast as one,
+# 16 read 7.6x, 24 no faster, the sync's own work on the pages being the bound, and 60 MB more held).
+# A loaded self-hosted server is not given them all: past what it answers without slowing down,
+# ``server_load`` cuts them back.
+DEFAULT_WORKERS = 16
 # What the sync itself spends on a page (decode, extract): a request in flight per this much latency
 # keeps it busy, more only wait in its queue. So a server on the same machine or network gets one or
 # two (about as fast as eight there, where the sync itself is the bottleneck, and 50-100 MB less held:
-# 388 vs 438 MB peak at 200k observations; 4 instead of 2 in flight: 403 vs 317 MB at 163k).
+# 388 vs 438 MB peak at 200k observations; 4 instead of 2 in flight: 403 vs 317 MB at 163k), one
+# 800 ms away all sixteen.
 PAGE_WORK_SECONDS = 0.05
-# Answers slower than this come from a distant server: pages arrive more slowly than the sync works
-# them off, so they do not queue, and every request in flight hides more latency (800 ms a page: 16 in
-# flight read 7.6x, 24 read 9.6x as fast as one; 356 vs 383 MB peak at 163k observations).
-DISTANT_SECONDS = 0.4
 # With a plan: as many as its rate needs at the latency observed, but never more than this.
 MAX_WORKERS = settings.MAX_REQUESTS_IN_FLIGHT
 # A sub-window shorter than this is not cut again: a request per half would cost more than it saves.
@@ -81,7 +79,7 @@ class Concurrency:
     def target(self, client: LangfuseClient) -> int:
         """Requests to keep in flight now. Automatic: a plan's rate times the latency observed
         (Little's law), with a margin for jitter; without a plan, one per ``PAGE_WORK_SECONDS`` of
-        latency, all ``DEFAULT_WORKERS`` from a distant server; either way never more than the server has answered
+        latency, at most ``DEFAULT_WORKERS``; either way never more than the server has answered
         without slowing down (``server_load``)."""
         if self.fixed:
             return self.fixed
@@ -90,8 +88,7 @@ class Concurrency:
             return 2  # nothing observed yet: start gently, the first pages tell
         per_second = client.pacer.requests_per_second
         if per_second is None:
-            near = latency < DISTANT_SECONDS
-            wanted = min(DEFAULT_WORKERS, math.ceil(latency / PAGE_WORK_SECONDS)) if near else DEFAULT_WORKERS
+            wanted = min(DEFAULT_WORKERS, math.ceil(latency / PAGE_WORK_SECONDS))
         else:
             wanted = min(MAX_WORKERS, math.ceil(per_second * latency * 1.25))
         return max(1, min(wanted, client.server_load.limit))
