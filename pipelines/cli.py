@@ -341,6 +341,9 @@ def print_report(report: SyncReport) -> None:
     print(f"Synced {len(report.project_ids)} project(s) over the {report.api} API in {report.seconds:.1f}s "
           f"({report.loads} load(s), {report.requests} requests, {sum(report.retries.values())} retried).")
     print(f"Warehouse: {report.warehouse}")
+    if report.slowed_server_limit is not None:
+        print(f"Note: Langfuse's answers slowed down as requests were added (a loaded server?): requests in "
+              f"flight were cut back to {report.slowed_server_limit} (from up to {report.peak_in_flight}).")
     if report.state_repair:
         print(f"Note: {report.state_repair}.")
     for table, count in sorted(report.export_rows.items()):

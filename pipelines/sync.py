@@ -76,6 +76,8 @@ class SyncReport:
     requests: int = 0
     retries: Counter[str] = field(default_factory=Counter)
     peak_in_flight: int = 0  # the most requests one project's client had in flight at once
+    # Where a server's slowing answers cut the requests in flight (``server_load``): the lowest limit set.
+    slowed_server_limit: int | None = None
     seconds: float = 0.0
     reconcile: ReconcileReport | None = None
     warehouse: str = ""  # what was written: destination, absolute path or URL, dataset
@@ -202,6 +204,9 @@ def _run_connected(options: SyncOptions, location: WarehouseLocation, started: d
         report.requests += connection.client.stats.requests
         report.retries.update(connection.client.stats.retries)
         report.peak_in_flight = max(report.peak_in_flight, connection.client.stats.peak_in_flight)
+        load = connection.client.server_load
+        if load.cuts:
+            report.slowed_server_limit = min(load.limit, report.slowed_server_limit or load.limit)
     return report
 
 
