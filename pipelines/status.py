@@ -82,7 +82,8 @@ def collect_status(pipeline: dlt.Pipeline) -> list[ResourceStatus]:
             synced_until=format_ts(state.synced_until) if state.synced_until else None,
             pending=state.pending is not None, last_run_at=state.last_run_at,
             last_run_rows=state.last_run_rows, rows=counts.get((name, project_id)),
-            export_until=state.export.get("until"), export_rows=state.export.get("rows"),
+            export_until=format_ts(state.export.until) if state.export.until else None,
+            export_rows=state.export.rows if state.export.until else None,
         ))
     return out
 

@@ -13,11 +13,16 @@ same load, so a crash never separates the two. Per resource and project it holds
             "to": ISO},           #   the newest unread instant (what versions before "ranges" read)
         "fingerprint": hex,       # a full read's content, to skip loading an unchanged snapshot
         "last_run_rows": int, "last_run_at": ISO,
-        "export": {...}}          # the export loader's own progress (``export/__init__.py``)
+        "export": {               # what was loaded from Langfuse's blob-storage export (``export/``)
+            "url": str,           #   where from (credentials redacted)
+            "manifests": {name: {"rows": int, "window_max": ISO} or {"rows": 0, "skipped": why}},
+            "since": ISO, "until": ISO,  # the windows loaded, oldest start to newest end
+            "rows": int,          #   rows loaded from it, over every run
+            "pending": bool}}     #   manifests left for another load of this run
 
-``ProjectState`` is the typed view the source writes through; ``SyncState`` is what the commands
-(sync, status, reconcile) read. A range still ``pending`` is the one fact "this resource has more to
-read": no separate flag can disagree with it.
+``ProjectState`` (with ``ExportProgress`` for the export's part) is the typed view the sources write
+through; ``SyncState`` is what the commands (sync, status, reconcile) read. A range still ``pending``
+is the one fact "this resource has more to read": no separate flag can disagree with it.
 """
 
 from __future__ import annotations
@@ -80,9 +85,15 @@ class ProjectState:
         self._raw["last_run_at"] = at.isoformat()
 
     @property
-    def export(self) -> dict[str, Any]:
-        """The export loader's progress: its own layout (``export/__init__.py``)."""
-        return self._raw.get("export", {})
+    def export(self) -> ExportProgress:
+        """What the export loader has loaded (empty when it never ran; written only by ``start_export``)."""
+        return ExportProgress(self._raw.get("export", {}))
+
+    def start_export(self, url: str) -> ExportProgress:
+        """The export's progress to write, from ``url`` (the export read now)."""
+        raw = self._raw.setdefault("export", {"url": url, "manifests": {}})
+        raw["url"] = url
+        return ExportProgress(raw)
 
     def forget(self) -> None:
         """--full-refresh: the next read starts from nothing (cleared in the same load that rereads)."""
@@ -95,6 +106,56 @@ class ProjectState:
         """Back to ``snapshot``: a resource that failed alone keeps the state its last commit left."""
         self._raw.clear()
         self._raw.update(snapshot)
+
+
+class ExportProgress:
+    """The manifests of Langfuse's blob-storage export loaded for one resource of one project."""
+
+    def __init__(self, raw: dict[str, Any]):
+        self._raw = raw
+
+    def is_loaded(self, manifest: str) -> bool:
+        return manifest in self._raw.get("manifests", {})
+
+    @property
+    def manifests(self) -> dict[str, dict[str, Any]]:
+        return dict(self._raw.get("manifests", {}))
+
+    def loaded(self, manifest: str, rows: int, window_min: datetime, window_max: datetime) -> None:
+        """``manifest``'s rows are in this load: its window joins the loaded span."""
+        self._raw.setdefault("manifests", {})[manifest] = {"rows": rows, "window_max": format_ts(window_max)}
+        if self.until is None or self.until < window_max:
+            self._raw["until"] = format_ts(window_max)
+        if self.since is None or self.since > window_min:
+            self._raw["since"] = format_ts(window_min)
+        self.add_rows(rows)
+
+    def skipped(self, manifest: str, why: str) -> None:
+        self._raw.setdefault("manifests", {})[manifest] = {"rows": 0, "skipped": why}
+
+    def add_rows(self, rows: int) -> None:
+        self._raw["rows"] = self.rows + rows
+
+    @property
+    def rows(self) -> int:
+        return self._raw.get("rows", 0)
+
+    @property
+    def since(self) -> datetime | None:
+        return parse_ts(self._raw["since"]) if self._raw.get("since") else None
+
+    @property
+    def until(self) -> datetime | None:
+        """The end of the newest window loaded (None before any)."""
+        return parse_ts(self._raw["until"]) if self._raw.get("until") else None
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._raw.get("pending", False))
+
+    @pending.setter
+    def pending(self, value: bool) -> None:
+        self._raw["pending"] = value
 
 
 def project_state(resource_state: dict[str, Any], project_id: str) -> ProjectState:
@@ -129,7 +190,7 @@ class SyncState:
         """Whether a range is still to read, among ``resources`` (all when None), leaving out the
         (resource, project) pairs in ``skip`` (those that failed this run: they wait for the next)."""
         return any(
-            state.pending is not None or state.export.get("pending", False)
+            state.pending is not None or state.export.pending
             for resource, project_id, state in self.projects()
             if (resources is None or resource in resources) and (resource, project_id) not in skip
         )

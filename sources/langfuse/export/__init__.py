@@ -37,17 +37,14 @@ from sources.langfuse.privacy import Privacy
 from sources.langfuse.quoting import identifier
 from sources.langfuse.settings import DEFAULT_CHUNK_ROWS, ITEM_ROWS
 from sources.langfuse.specs import ResourceSpec, specs_for
-from sources.langfuse.windows import ONE_MS, format_ts, parse_ts
+from sources.langfuse.state import ProjectState, project_state
+from sources.langfuse.windows import ONE_MS
 
-__all__ = ["export_source", "EXPORT_TABLES", "loaded_manifests"]
+__all__ = ["export_source", "EXPORT_TABLES"]
 
 # Warehouse table → the export tables it is read from, preferred first (a TRACES_OBSERVATIONS_EVENTS
 # run writes both observation tables: observations_v2 is the current shape, the legacy one repeats it).
 EXPORT_TABLES = {"observations": ("observations_v2", "observations"), "scores": ("scores",), "traces": ("traces",)}
-
-
-def loaded_manifests(project_state: dict) -> dict:
-    return project_state.get("export", {}).get("manifests", {})
 
 
 def export_source_tables(api: str, resources: Sequence[str] | None) -> list[str]:
@@ -73,9 +70,8 @@ def _resource(spec: ResourceSpec, fs, manifests: Sequence[Manifest], url: str, p
         reader = ExportFileReader(fs)
         try:
             for project_id in sorted({m.project_id for m in manifests}):
-                project_state = state.setdefault("projects", {}).setdefault(project_id, {})
                 mine = [m for m in manifests if m.project_id == project_id]
-                load = _ManifestLoad(spec, reader, project_state, url, privacy)
+                load = _ManifestLoad(spec, reader, project_state(state, project_id), url, privacy)
                 yield from batched(load.tables(mine, chunk_rows), ITEM_ROWS)
         finally:
             reader.close()
@@ -87,28 +83,27 @@ def _resource(spec: ResourceSpec, fs, manifests: Sequence[Manifest], url: str, p
 class _ManifestLoad:
     """One table of one project: the manifests not loaded yet, oldest window first, up to ``chunk_rows``."""
 
-    def __init__(self, spec: ResourceSpec, reader: ExportFileReader, state: dict, url: str, privacy: Privacy):
+    def __init__(self, spec: ResourceSpec, reader: ExportFileReader, state: ProjectState, url: str,
+                 privacy: Privacy):
         self.spec, self.reader, self.state, self.privacy = spec, reader, state, privacy
-        self.export = state.setdefault("export", {"url": url, "manifests": {}})
-        self.export["url"] = url
+        self.export = state.start_export(url)
         self.held: list[pa.Table] = []
         self.rows = 0
 
     def api_watermark(self) -> datetime | None:
         """The watermark the API path set beyond the export, if any: its rows there are newer."""
-        synced, until = self.state.get("synced_until"), self.export.get("until")
-        if synced and (until is None or parse_ts(synced) > parse_ts(until)):
-            return parse_ts(synced)
+        synced, until = self.state.synced_until, self.export.until
+        if synced and (until is None or synced > until):
+            return synced
         return None
 
     def tables(self, manifests: list[Manifest], chunk_rows: int) -> Iterator[pa.Table]:
-        done = self.export["manifests"]
-        todo = [m for m in manifests if m.name not in done]
+        todo = [m for m in manifests if not self.export.is_loaded(m.name)]
         api_until = self.api_watermark()
         for index, manifest in enumerate(todo):
             files = self._files(manifest)
             if api_until is not None and manifest.window_max < api_until:
-                done[manifest.name] = {"rows": 0, "skipped": "read by the API already"}
+                self.export.skipped(manifest.name, "read by the API already")
                 continue
             contested = _overlaps(manifest, [m for m in todo if m is not manifest])
             rows = 0
@@ -122,18 +117,17 @@ class _ManifestLoad:
                     rows += table.num_rows
                     if table.num_rows:
                         yield table
-            done[manifest.name] = {"rows": rows, "window_max": format_ts(manifest.window_max)}
-            self._advance(manifest)
+            self.export.loaded(manifest.name, rows, manifest.window_min, manifest.window_max)
+            if self.state.synced_until is None or self.state.synced_until < manifest.window_max:
+                self.state.synced_until = manifest.window_max  # the API path takes over here, minus its lookback
             self.rows += rows
-            self.export["rows"] = self.export.get("rows", 0) + rows
             if self.rows >= chunk_rows and index + 1 < len(todo):
-                self.export["pending"] = True  # more manifests: another load (``state.SyncState.has_pending``)
+                self.export.pending = True  # more manifests: another load (``state.SyncState.has_pending``)
                 break
         else:
-            self.export["pending"] = False
+            self.export.pending = False
         yield from self._newest_of_held()
-        self.state["last_run_rows"] = self.rows
-        self.state["last_run_at"] = datetime.now(UTC).isoformat()
+        self.state.record_run(self.rows, datetime.now(UTC))
 
     def _files(self, manifest: Manifest) -> list[ExportFile]:
         for export_table in EXPORT_TABLES[self.spec.name]:
@@ -141,16 +135,6 @@ class _ManifestLoad:
             if files:
                 return files
         return []
-
-    def _advance(self, manifest: Manifest) -> None:
-        until = format_ts(manifest.window_max)
-        if self.export.get("until") is None or parse_ts(self.export["until"]) < manifest.window_max:
-            self.export["until"] = until
-        if self.export.get("since") is None or parse_ts(self.export["since"]) > manifest.window_min:
-            self.export["since"] = format_ts(manifest.window_min)
-        synced = self.state.get("synced_until")
-        if synced is None or parse_ts(synced) < manifest.window_max:
-            self.state["synced_until"] = until  # the API path takes over here, minus its lookback
 
     def _newest_of_held(self) -> Iterator[pa.Table]:
         """Rows on shared window time, loaded once: the newest ``updated_at``, then the later manifest."""
@@ -166,7 +150,7 @@ class _ManifestLoad:
                 f"SELECT * EXCLUDE (__order) FROM held QUALIFY row_number() OVER "
                 f"(PARTITION BY {key} ORDER BY updated_at DESC NULLS LAST, __order DESC) = 1").to_arrow_table()
         self.rows += newest.num_rows
-        self.export["rows"] = self.export.get("rows", 0) + newest.num_rows
+        self.export.add_rows(newest.num_rows)
         yield conform(newest, self.spec.columns)
 
 
