@@ -33,7 +33,7 @@ from sources.langfuse.errors import (
     ResponseError,
     RetriesExhaustedError,
 )
-from sources.langfuse.server_load import ServerLoad
+from sources.langfuse.server_load import Answer, ServerLoad
 
 log = logging.getLogger("langfuse_warehouse.http")
 
@@ -123,22 +123,12 @@ class RequestStats:
     _answer: threading.local = field(default_factory=threading.local, repr=False)
 
     @property
-    def answer_seconds(self) -> float | None:
-        """This thread's last answer: request sent to body received, without the decoding."""
-        return getattr(self._answer, "seconds", None)
+    def last_answer(self) -> Answer | None:
+        """This thread's last answer (``server_load`` weighs it against the server's unloaded time)."""
+        return getattr(self._answer, "last", None)
 
-    @property
-    def answer_sent_with(self) -> int:
-        """Requests in flight (this thread's last one included) when it was sent."""
-        return getattr(self._answer, "sent_with", 1)
-
-    @property
-    def answer_sent_at(self) -> float:
-        """When (``time.monotonic``) this thread's last request was sent."""
-        return getattr(self._answer, "sent_at", 0.0)
-
-    def answered(self, sent_at: float, seconds: float) -> None:
-        self._answer.sent_at, self._answer.seconds = sent_at, seconds
+    def answered(self, answer: Answer) -> None:
+        self._answer.last = answer
 
     @property
     def latency_seconds(self) -> float | None:
@@ -160,7 +150,6 @@ class RequestStats:
             self.requests += 1
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-            self._answer.sent_with = self.in_flight
         started = time.monotonic()
         try:
             yield
@@ -245,7 +234,7 @@ class LangfuseClient:
         sent = time.monotonic()
         try:
             response = self._http.get(path, params=params)
-            self.stats.answered(sent, time.monotonic() - sent)
+            self.stats.answered(Answer(sent, time.monotonic() - sent, self.stats.in_flight))
         except httpx.TimeoutException as error:
             raise _Transient(f"timeout: {type(error).__name__}") from None
         except (httpx.TransportError, httpx.DecodingError) as error:

@@ -69,9 +69,7 @@ class ListRequest:
             self.gate.settle(limit, len(page))
             size.passed(len(page), None if offset is None else offset + limit)
             if len(page) == limit:
-                stats = self.client.stats
-                self.client.server_load.full_page(self.path, limit, stats.answer_seconds, stats.answer_sent_with,
-                                                  stats.answer_sent_at)
+                self.client.server_load.full_page(self.path, limit, self.client.stats.last_answer)
             return page
 
 

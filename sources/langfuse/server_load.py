@@ -22,6 +22,7 @@ import math
 import statistics
 import threading
 import time
+from dataclasses import dataclass
 
 log = logging.getLogger("langfuse_warehouse.server_load")
 
@@ -39,6 +40,16 @@ RECOVERED = 1.3
 GROWTH = 1.25
 # After a cut, in flight = what the server answered at full speed, with this much headroom.
 HEADROOM = 1.2
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One request's answer as the server gave it: sent at ``sent_at`` (``time.monotonic``), body in
+    after ``seconds`` (decoding not counted), with ``sent_with`` requests in flight (itself included)."""
+
+    sent_at: float
+    seconds: float
+    sent_with: int
 
 
 class ServerLoad:
@@ -60,18 +71,17 @@ class ServerLoad:
         with self._lock:
             return self._limit
 
-    def full_page(self, path: str, limit: int, seconds: float | None, sent_with: int, sent_at: float) -> None:
-        """A page of ``limit`` rows of ``path`` answered in ``seconds``, sent at ``sent_at`` (monotonic)
-        when ``sent_with`` requests (itself included) were in flight."""
-        if seconds is None:
+    def full_page(self, path: str, limit: int, answer: Answer | None) -> None:
+        """A page of ``limit`` rows of ``path``, as it was answered."""
+        if answer is None:
             return
-        key = (path, limit)
+        key, seconds, sent_with = (path, limit), answer.seconds, answer.sent_with
         with self._lock:
             quiet = self._quiet.setdefault(key, [])
             if sent_with <= QUIET and len(quiet) < 2 * WINDOW:
                 quiet.append(seconds)
                 self._unloaded[key] = statistics.median(quiet)
-            if sent_at < self._decided_at:
+            if answer.sent_at < self._decided_at:
                 return  # sent before the last decision: it shows the load that decision changed
             since = self._since.setdefault(key, [])
             since.append((seconds, sent_with))

@@ -10,7 +10,7 @@ import time
 
 from sources.langfuse.concurrency import DEFAULT_WORKERS, Concurrency
 from sources.langfuse.http import LangfuseClient
-from sources.langfuse.server_load import ServerLoad
+from sources.langfuse.server_load import Answer, ServerLoad
 
 PAGE = ("/v2/observations", 1_000)
 
@@ -26,7 +26,7 @@ def serve(load: ServerLoad, rounds: int, capacity: int | None, wanted: int = 24,
         slowdown = max(1.0, in_flight / capacity) if capacity else 1.0
         for _ in range(in_flight):
             seconds = 0.8 * slowdown * math.exp(draws.gauss(0, 0.25))
-            load.full_page(*PAGE, seconds, sent_with=in_flight, sent_at=sent_at)
+            load.full_page(*PAGE, Answer(sent_at, seconds, sent_with=in_flight))
         in_flight = min(wanted, load.limit)
         limits.append(in_flight)
     return limits
@@ -51,14 +51,14 @@ def test_answers_sent_before_a_cut_do_not_cut_again():
     load = ServerLoad(ceiling=24)
     sent_at = time.monotonic()
     for _ in range(10):
-        load.full_page(*PAGE, 0.8, sent_with=2, sent_at=sent_at)  # unloaded (and a first decision: no change)
+        load.full_page(*PAGE, Answer(sent_at, 0.8, sent_with=2))  # unloaded (and a first decision: no change)
     sent_at = time.monotonic()
     for _ in range(10):
-        load.full_page(*PAGE, 3.2, sent_with=24, sent_at=sent_at)  # 4x slower with 24 out: cut
+        load.full_page(*PAGE, Answer(sent_at, 3.2, sent_with=24))  # 4x slower with 24 out: cut
     cut = load.limit
     assert cut == math.floor(24 * 1.2 / 4) == 7
     for _ in range(30):  # the rest of those 24, answered after the cut: they say nothing new
-        load.full_page(*PAGE, 3.2, sent_with=24, sent_at=sent_at)
+        load.full_page(*PAGE, Answer(sent_at, 3.2, sent_with=24))
     assert load.limit == cut and load.cuts == 1
 
 
